@@ -1,0 +1,230 @@
+"""The application service: runs commands on deals against a real event store.
+
+Methods take validated commands and return plain values. Every change is a
+read-decide-save; when another writer saved the deal in between, the store's
+uniqueness on (deal, version) refuses the save and the whole cycle is retried,
+so no update is ever lost or overwritten.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, PersistenceError
+
+from domain import commands as c
+from domain import errors
+from domain.config import ProcessConfig
+from domain.entries import Entry
+from domain.opportunity import Opportunity, deal_id
+from domain.settings import Settings
+from domain.vocabulary import Grade, Milestone, Stage
+
+T = TypeVar("T")
+MAX_ATTEMPTS = 8
+
+
+class SalesProcess(Application[Any]):
+    """The write side of salesflow. ``name`` is pinned: PostgreSQL table names
+    derive from it, so renaming the class never orphans the events."""
+
+    name = "Sales"
+
+    def __init__(self, env: dict[str, str], config: ProcessConfig) -> None:
+        super().__init__(env=env)
+        self.config = config
+
+    # -- plumbing ---------------------------------------------------------
+    def deal(self, key: str) -> Opportunity:
+        """The deal with this key, as stored now."""
+        try:
+            deal: object = self.repository.get(deal_id(key))
+        except AggregateNotFoundError:
+            raise errors.UnknownDeal(key) from None
+        except PersistenceError as exc:
+            raise errors.StoreError(f"the store failed: {exc}") from exc
+        if not isinstance(deal, Opportunity):
+            raise errors.UnknownDeal(key)
+        return deal
+
+    def entries(self, key: str) -> Sequence[Entry]:
+        """The deal's history in seq order."""
+        return self.deal(key).entries
+
+    def _change(self, key: str, decide: Callable[[Opportunity], T]) -> T:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            deal = self.deal(key)
+            result = decide(deal)
+            try:
+                self.save(deal)
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.01 * attempt))
+                continue
+            except PersistenceError as exc:
+                raise errors.StoreError(f"the store failed: {exc}") from exc
+            return result
+        raise errors.ConcurrentUpdate(key, MAX_ATTEMPTS)
+
+    # -- commands -----------------------------------------------------------
+    def open_deal(self, cmd: c.OpenDeal) -> str:
+        """Open a deal in ``development``; a key already opened is refused."""
+        deal = Opportunity.open(
+            cmd.key,
+            cmd.customer,
+            cmd.title,
+            cmd.owner or cmd.by,
+            cmd.tender_expected,
+            cmd.at,
+            cmd.by,
+            cmd.note,
+        )
+        try:
+            self.save(deal)
+        except IntegrityError:
+            raise errors.DealAlreadyOpened(cmd.key) from None
+        except PersistenceError as exc:
+            raise errors.StoreError(f"the store failed: {exc}") from exc
+        return cmd.key
+
+    def observe_step(self, cmd: c.ObserveStep) -> None:
+        self._change(cmd.key, lambda d: d.observe_customer_step(cmd.step, cmd.at, cmd.by, cmd.note))
+
+    def collect(self, cmd: c.Collect) -> None:
+        self._change(cmd.key, lambda d: d.collect(cmd.element, cmd.text, cmd.at, cmd.by, cmd.note))
+
+    def assess(self, cmd: c.Assess) -> dict[str, Any]:
+        """Assess; returns the weighted mean, the verdict and any knock-outs."""
+
+        def decide(d: Opportunity) -> dict[str, Any]:
+            d.assess(dict(cmd.scores), self.config, cmd.at, cmd.by, cmd.note)
+            return dict(d.entries[-1].data)
+
+        return self._change(cmd.key, decide)
+
+    def grade(self, cmd: c.GradeDeal) -> Grade:
+        """Grade by rule or by hand; returns the grade."""
+
+        def decide(d: Opportunity) -> Grade:
+            if cmd.grade is not None and cmd.reason is not None:
+                d.grade_by_hand(cmd.grade, cmd.reason, cmd.at, cmd.by, cmd.note)
+                return cmd.grade
+            assert cmd.likelihood is not None and cmd.close_by is not None
+            return d.grade_by_rule(
+                cmd.likelihood, cmd.close_by, self.config, cmd.at, cmd.by, cmd.note
+            )
+
+        return self._change(cmd.key, decide)
+
+    def identify_stakeholder(self, cmd: c.IdentifyStakeholder) -> None:
+        self._change(
+            cmd.key,
+            lambda d: d.identify_stakeholder(
+                cmd.name, cmd.role, cmd.weight, cmd.at, cmd.by, cmd.note
+            ),
+        )
+
+    def stakeholder_left(self, cmd: c.StakeholderLeaves) -> None:
+        self._change(
+            cmd.key, lambda d: d.stakeholder_left(cmd.name, cmd.reason, cmd.at, cmd.by, cmd.note)
+        )
+
+    def find_insider(self, cmd: c.NamePerson) -> None:
+        self._change(cmd.key, lambda d: d.find_insider(cmd.name, cmd.at, cmd.by, cmd.note))
+
+    def engage(self, cmd: c.NamePerson) -> None:
+        self._change(cmd.key, lambda d: d.engage_key_person(cmd.name, cmd.at, cmd.by, cmd.note))
+
+    def activity(self, cmd: c.HoldActivity) -> None:
+        self._change(
+            cmd.key,
+            lambda d: d.hold_activity(
+                cmd.kind, cmd.with_whom, cmd.outcome, cmd.at, cmd.by, cmd.note
+            ),
+        )
+
+    def shortlist(self, cmd: c.Shortlist) -> None:
+        self._change(cmd.key, lambda d: d.shortlist(cmd.at, cmd.by, cmd.note))
+
+    def influence(self, cmd: c.Influence) -> None:
+        self._change(
+            cmd.key, lambda d: d.influence_standard(list(cmd.criteria), cmd.at, cmd.by, cmd.note)
+        )
+
+    def tender(self, cmd: c.ReceiveTender) -> None:
+        self._change(cmd.key, lambda d: d.receive_tender(cmd.due, cmd.at, cmd.by, cmd.note))
+
+    def bid(self, cmd: c.SubmitBid) -> None:
+        self._change(
+            cmd.key,
+            lambda d: d.submit_bid(
+                Decimal(cmd.price), cmd.margin, cmd.negotiated, cmd.at, cmd.by, cmd.note
+            ),
+        )
+
+    def approve_contract(self, cmd: c.Plain) -> None:
+        self._change(cmd.key, lambda d: d.approve_contract(cmd.at, cmd.by, cmd.note))
+
+    def sign(self, cmd: c.Sign) -> None:
+        self._change(cmd.key, lambda d: d.sign(cmd.value, cmd.at, cmd.by, cmd.note))
+
+    def trial(self, cmd: c.Result) -> None:
+        self._change(cmd.key, lambda d: d.evaluate_trial(cmd.result, cmd.at, cmd.by, cmd.note))
+
+    def oil_analysis(self, cmd: c.Result) -> None:
+        self._change(
+            cmd.key, lambda d: d.follow_up_oil_analysis(cmd.result, cmd.at, cmd.by, cmd.note)
+        )
+
+    def advance(self, cmd: c.Plain) -> Stage:
+        """Advance through the gate; returns the new stage."""
+        return self._change(cmd.key, lambda d: d.advance(cmd.at, cmd.by, cmd.note))
+
+    def force(self, cmd: c.Force) -> tuple[Milestone, ...]:
+        """Force past the gate; returns the skipped milestones."""
+        return self._change(
+            cmd.key, lambda d: d.force(cmd.reason, cmd.approved_by, cmd.at, cmd.by, cmd.note)
+        )
+
+    def lose(self, cmd: c.Lose) -> None:
+        self._change(
+            cmd.key, lambda d: d.lose(cmd.reason, cmd.competitor, cmd.at, cmd.by, cmd.note)
+        )
+
+    def withdraw(self, cmd: c.Reasoned) -> None:
+        self._change(cmd.key, lambda d: d.withdraw(cmd.reason, cmd.at, cmd.by, cmd.note))
+
+    def abandon(self, cmd: c.Reasoned) -> None:
+        self._change(cmd.key, lambda d: d.abandon(cmd.reason, cmd.at, cmd.by, cmd.note))
+
+    def nurture(self, cmd: c.Reasoned) -> None:
+        self._change(cmd.key, lambda d: d.nurture(cmd.reason, cmd.at, cmd.by, cmd.note))
+
+    def reopen(self, cmd: c.Reasoned) -> None:
+        self._change(cmd.key, lambda d: d.reopen(cmd.reason, cmd.at, cmd.by, cmd.note))
+
+    def retract(self, cmd: c.Retract) -> str:
+        """Retract entry ``seq``; returns the retracted entry's event name."""
+        return self._change(
+            cmd.key, lambda d: d.retract(cmd.seq, cmd.reason, cmd.at, cmd.by, cmd.note)
+        )
+
+
+def open_process(settings: Settings) -> SalesProcess:
+    """Connect to the configured store (creating schema and tables on first use)."""
+    store = settings.store
+    try:
+        if store.kind == "postgresql" and store.events_schema:
+            import psycopg
+
+            with psycopg.connect(store.conninfo(), autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.events_schema}"')
+        return SalesProcess(store.eventsourcing_env(), settings.config)
+    except errors.SalesProcessError:
+        raise
+    except Exception as exc:  # the library raises many kinds on a bad store
+        raise errors.StoreError(f"cannot open the store: {exc}") from exc

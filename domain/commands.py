@@ -1,0 +1,182 @@
+"""Every write command's input, validated before the domain sees it.
+
+These models check syntax and ranges (exit 2 when refused); the aggregate
+checks the process rules (exit 1).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Self
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from domain.vocabulary import (
+    ActivityKind,
+    AssessmentElement,
+    AssessmentFactor,
+    CustomerStep,
+    Grade,
+    LossReason,
+    Role,
+)
+
+
+def _not_future(at: datetime) -> datetime:
+    if at > datetime.now(UTC):
+        raise ValueError(f"{at.isoformat()} is in the future")
+    return at
+
+
+Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+When = Annotated[AwareDatetime, AfterValidator(_not_future)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Amount = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=2)]
+
+
+class Command(BaseModel):
+    """What every write command carries: the deal, when, who, and a note."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    key: Key
+    at: When
+    by: Name
+    note: Text | None = None
+
+    def _not_before_at(self, day: date | None, option: str) -> None:
+        if day is not None and day < self.at.date():
+            raise ValueError(f"{option} {day} is before the command's --at {self.at.date()}")
+
+
+class OpenDeal(Command):
+    customer: Name
+    title: Text
+    owner: Name | None = None
+    tender_expected: date | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        self._not_before_at(self.tender_expected, "--tender-expected")
+        return self
+
+
+class ObserveStep(Command):
+    step: CustomerStep
+
+
+class Collect(Command):
+    element: AssessmentElement
+    text: Text
+
+
+class Assess(Command):
+    scores: dict[AssessmentFactor, Annotated[int, Field(ge=1, le=5, strict=True)]]
+
+
+class GradeDeal(Command):
+    likelihood: Fraction | None = None
+    close_by: date | None = None
+    grade: Grade | None = None
+    reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        by_rule = self.likelihood is not None or self.close_by is not None
+        by_hand = self.grade is not None or self.reason is not None
+        if by_rule == by_hand:
+            raise ValueError(
+                "grade either by rule (--likelihood P --close-by DATE) or by hand"
+                " (--grade G --reason TEXT)"
+            )
+        if by_rule and (self.likelihood is None or self.close_by is None):
+            raise ValueError("grading by rule needs both --likelihood and --close-by")
+        if by_hand and (self.grade is None or self.reason is None):
+            raise ValueError("grading by hand needs both --grade and --reason")
+        self._not_before_at(self.close_by, "--close-by")
+        return self
+
+
+class IdentifyStakeholder(Command):
+    name: Name
+    role: Role = Role.other
+    weight: Fraction | None = None
+
+
+class StakeholderLeaves(Command):
+    name: Name
+    reason: Text | None = None
+
+
+class NamePerson(Command):
+    name: Name
+
+
+class HoldActivity(Command):
+    kind: ActivityKind
+    with_whom: Text | None = None
+    outcome: Text | None = None
+
+
+class Shortlist(Command):
+    pass
+
+
+class Influence(Command):
+    criteria: Annotated[list[Text], Field(min_length=1)]
+
+
+class ReceiveTender(Command):
+    due: date | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        self._not_before_at(self.due, "--due")
+        return self
+
+
+class SubmitBid(Command):
+    price: Amount
+    margin: Annotated[float, Field(gt=-1, lt=1)] | None = None
+    negotiated: bool = False
+
+
+class Plain(Command):
+    """A command with nothing but the deal, the time, the actor and a note."""
+
+
+class Sign(Command):
+    value: Amount | None = None
+
+
+class Result(Command):
+    result: Text
+
+
+class Force(Command):
+    reason: Text
+    approved_by: Name
+
+
+class Lose(Command):
+    reason: LossReason
+    competitor: Name | None = None
+
+
+class Reasoned(Command):
+    reason: Text
+
+
+class Retract(Command):
+    seq: Annotated[int, Field(ge=1)]
+    reason: Text

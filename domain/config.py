@@ -1,0 +1,148 @@
+"""The process configuration: built-in TOML defaults, overridable by a user file."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from domain.errors import InputError
+from domain.vocabulary import AssessmentFactor, Grade, Stage
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EvaluationModel(_Frozen):
+    """The company's evaluation model (评估模型)."""
+
+    pass_mean: float = Field(ge=1, le=5)
+    knockout_factors: tuple[AssessmentFactor, ...]
+    knockout_score: int = Field(ge=1, le=5)
+    weights: dict[AssessmentFactor, float]
+
+    @field_validator("weights")
+    @classmethod
+    def _positive(cls, v: dict[AssessmentFactor, float]) -> dict[AssessmentFactor, float]:
+        if not v or any(w <= 0 for w in v.values()):
+            raise ValueError("every weight must be positive and at least one factor given")
+        return v
+
+    @property
+    def required_factors(self) -> tuple[AssessmentFactor, ...]:
+        """Factors the model scores; an assessment must give all of them."""
+        return tuple(f for f in AssessmentFactor if f in self.weights)
+
+
+class GradeBand(_Frozen):
+    """The least likelihood and the most days to close for a grade."""
+
+    min_likelihood: float = Field(ge=0, le=1)
+    max_days: int | None = Field(default=None, ge=0)
+
+
+class GradingRule(_Frozen):
+    """Grades A, B, C by band; whatever meets none is D."""
+
+    A: GradeBand
+    B: GradeBand
+    C: GradeBand
+
+    def grade(self, likelihood: float, graded_on: date, close_by: date) -> Grade:
+        """Apply the rule, counting whole days from the grading's own date."""
+        days = (close_by - graded_on).days
+        for grade, band in ((Grade.A, self.A), (Grade.B, self.B), (Grade.C, self.C)):
+            if likelihood >= band.min_likelihood and (
+                band.max_days is None or days <= band.max_days
+            ):
+                return grade
+        return Grade.D
+
+
+class WinProbability(_Frozen):
+    """base(stage) x skip_factor ** (skipped milestones still unmet)."""
+
+    skip_factor: float = Field(gt=0, le=1)
+    base: dict[Stage, float]
+
+    @field_validator("base")
+    @classmethod
+    def _every_stage(cls, v: dict[Stage, float]) -> dict[Stage, float]:
+        missing = [s.value for s in Stage if s not in v]
+        if missing:
+            raise ValueError(f"base probability missing for {', '.join(missing)}")
+        if any(not 0 <= p <= 1 for p in v.values()):
+            raise ValueError("base probabilities must lie in 0..1")
+        return v
+
+
+class RiskThresholds(_Frozen):
+    """Thresholds of the coach's risk rules."""
+
+    stalled_days: int = Field(ge=1)
+    policy_window_days: int = Field(ge=1)
+    max_activities_low_grade: int = Field(ge=0)
+
+
+class ProcessConfig(_Frozen):
+    """Every number of the process that the article leaves to us."""
+
+    time_zone: str
+    evaluation: EvaluationModel
+    grading: GradingRule
+    win_probability: WinProbability
+    risks: RiskThresholds
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.time_zone)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(merged.get(k), dict) and k != "weights":
+            merged[k] = _merge(merged[k], v)
+        else:
+            merged[k] = v
+    return merged
+
+
+def default_toml() -> dict[str, Any]:
+    """The defaults shipped inside the package."""
+    text = resources.files("domain").joinpath("defaults.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def load_config(path: Path | None = None) -> ProcessConfig:
+    """Defaults, overridden key by key by the TOML file at ``path`` if given.
+
+    A user's ``[evaluation.weights]`` table replaces the default one whole: it
+    says which factors the model scores.
+    """
+    data = default_toml()
+    if path is not None:
+        try:
+            data = _merge(data, tomllib.loads(path.read_text("utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(f"cannot read config {path}: {exc}") from exc
+    try:
+        return ProcessConfig.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"invalid config {path or 'defaults'}: {exc}") from exc

@@ -1,0 +1,129 @@
+"""Named errors. ``InputError`` is refused at the edge (exit 2); every
+``SalesProcessError`` is a refusal by the domain or the store (exit 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class InputError(ValueError):
+    """Raised when input is refused before the domain sees it."""
+
+
+class SalesProcessError(Exception):
+    """Base of every refusal by the sales process or the store."""
+
+
+class UnknownDeal(SalesProcessError):
+    """Raised when no deal has the given key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no deal has the key {key!r}; open it first with 'deal open'")
+        self.key = key
+
+
+class DealAlreadyOpened(SalesProcessError):
+    """Raised when a key is opened a second time."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"deal {key!r} is already open; use another key")
+        self.key = key
+
+
+class MilestonesUnmet(SalesProcessError):
+    """Raised when ``advance`` finds the current stage's milestones unmet."""
+
+    def __init__(self, key: str, stage: str, unmet: Iterable[str]) -> None:
+        self.unmet = tuple(unmet)
+        super().__init__(
+            f"deal {key!r} cannot leave {stage}: unmet milestones "
+            f"{', '.join(self.unmet)} (meet them, or 'force' with a reason and an approver)"
+        )
+
+
+class NothingToForce(SalesProcessError):
+    """Raised when ``force`` is asked while every milestone is met."""
+
+    def __init__(self, key: str, stage: str) -> None:
+        super().__init__(
+            f"deal {key!r} has met every milestone of {stage}: use 'advance', not 'force'"
+        )
+
+
+class WinCannotBeForced(SalesProcessError):
+    """Raised when ``force`` is asked out of negotiation without a signed contract."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"deal {key!r} cannot be forced out of negotiation: a win needs contract_signed"
+        )
+
+
+class LastStage(SalesProcessError):
+    """Raised when a stage move is asked in implementation, the last stage."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"deal {key!r} is in implementation, the last stage")
+
+
+class WrongStage(SalesProcessError):
+    """Raised when a command is given in a stage that does not accept it."""
+
+    def __init__(self, key: str, command: str, needed: str, actual: str) -> None:
+        super().__init__(f"'{command}' needs deal {key!r} in {needed}; it is in {actual}")
+
+
+class WrongOutcome(SalesProcessError):
+    """Raised when a command is given while the deal's outcome does not accept it."""
+
+    def __init__(self, key: str, command: str, needed: Iterable[str], actual: str) -> None:
+        super().__init__(
+            f"'{command}' needs deal {key!r} to be {' or '.join(needed)}; it is {actual}"
+        )
+
+
+class DealClosed(WrongOutcome):
+    """Raised when a closed (lost, withdrawn, abandoned) deal is asked to change."""
+
+    def __init__(self, key: str, command: str, actual: str) -> None:
+        SalesProcessError.__init__(
+            self,
+            f"deal {key!r} is {actual} and closed: '{command}' is refused "
+            "(only 'retract' is accepted)",
+        )
+
+
+class ContractNotApproved(SalesProcessError):
+    """Raised when ``sign`` is asked before ``contract_approved``."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"deal {key!r}: approve the contract before signing it")
+
+
+class AlreadySigned(SalesProcessError):
+    """Raised when ``sign`` is asked a second time."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"deal {key!r}: the contract is already signed")
+
+
+class OutOfTimeOrder(SalesProcessError):
+    """Raised when an entry's business time breaks the deal's order of events."""
+
+
+class CannotRetract(SalesProcessError):
+    """Raised when an entry may not be retracted (or does not exist)."""
+
+
+class ConcurrentUpdate(SalesProcessError):
+    """Raised when another writer kept changing the deal and retries ran out."""
+
+    def __init__(self, key: str, attempts: int) -> None:
+        super().__init__(
+            f"deal {key!r} was changed by another writer {attempts} times in a row; "
+            "nothing was written, try again"
+        )
+
+
+class StoreError(SalesProcessError):
+    """Raised when the event store cannot be reached or used."""
