@@ -207,18 +207,7 @@ class Opportunity(Aggregate):
     # -- state ------------------------------------------------------------
     def _take_in(self, event: Opportunity.Event) -> None:
         """Record a fact (runs at every replay: no checks here)."""
-        fields = vars(event)
-        self._entries.append(
-            Entry(
-                seq=event.originator_version,
-                event=type(event).__name__,
-                occurred_at=event.occurred_at,
-                recorded_at=event.timestamp,
-                actor=event.actor,
-                note=event.note,
-                data={k: v for k, v in fields.items() if k not in _BASE_FIELDS},
-            )
-        )
+        self._entries.append(entry_of(event))
         self._state = None
 
     @property
@@ -711,6 +700,20 @@ class Opportunity(Aggregate):
             self.EntryRetracted, occurred_at=at, actor=by, note=note, seq=seq, reason=reason
         )
         return target.event
+
+
+def entry_of(event: Opportunity.Event) -> Entry:
+    """The entry a stored event stands for (also used by the read side)."""
+    fields = vars(event)
+    return Entry(
+        seq=event.originator_version,
+        event=type(event).__name__,
+        occurred_at=event.occurred_at,
+        recorded_at=event.timestamp,
+        actor=event.actor,
+        note=event.note,
+        data={k: v for k, v in fields.items() if k not in _BASE_FIELDS},
+    )
 
 
 def _not_future(at: datetime) -> None:

@@ -1,0 +1,96 @@
+"""``salesflow``: the command line over the write side and the read models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from cli.context import Salesflow
+from domain.errors import InputError, SalesProcessError
+from domain.settings import Settings
+from projections.store import ProjectionError
+
+
+class Refused(click.ClickException):
+    """A clear message on stderr and a chosen exit code, never a traceback."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        return self.code
+
+
+def explain(error: ValidationError) -> str:
+    """A pydantic error as the options the user typed."""
+    parts = []
+    for e in error.errors():
+        where = ".".join(str(p) for p in e["loc"] if p != "__root__")
+        option = {"key": "KEY", "seq": "SEQ"}.get(where, f"--{where.replace('_', '-')}")
+        msg = e["msg"].removeprefix("Value error, ")
+        if where == "key":
+            msg = f"{e['input']!r} is not a deal key (1-64 letters, digits, '-', '_', '.')"
+        parts.append(f"{option}: {msg}" if where else msg)
+    return "; ".join(parts)
+
+
+class SalesflowGroup(click.Group):
+    """Turns our errors into exit codes: 2 before the domain, 1 from it or the store."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            raise Refused(str(exc), 2) from exc
+        except ValidationError as exc:
+            raise Refused(explain(exc), 2) from exc
+        except (SalesProcessError, ProjectionError) as exc:
+            raise Refused(str(exc), 1) from exc
+
+
+@click.group(cls=SalesflowGroup)
+@click.option(
+    "--store",
+    envvar="SALESFLOW_STORE",
+    default=None,
+    metavar="URL",
+    help="sqlite:///PATH or postgresql://USER[:PASSWORD]@HOST[:PORT]/DB"
+    " (default: salesflow.db here).",
+)
+@click.option(
+    "--config",
+    envvar="SALESFLOW_CONFIG",
+    default=None,
+    metavar="PATH",
+    help="A TOML file overriding the built-in process defaults.",
+)
+@click.pass_context
+def cli(ctx: click.Context, store: str | None, config: str | None) -> None:
+    """salesflow: the key-account sales process, event-sourced."""
+    if ctx.obj is None:
+        try:
+            ctx.obj = Salesflow(Settings.build(store=store, config=config))
+        except InputError as exc:
+            raise Refused(str(exc), 2) from exc
+        ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    from cli import deal, demo, reads
+
+    cli.add_command(deal.deal)
+    cli.add_command(demo.demo)
+    for command in reads.COMMANDS:
+        cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    """The console script."""
+    cli(prog_name="salesflow")

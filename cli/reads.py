@@ -1,0 +1,215 @@
+"""The read commands: pipeline, audit, losses, export and the projections."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli.context import Salesflow
+from cli.deal import _check_key, parse_moment, pass_flow
+from cli.output import emit_csv, emit_json, emit_table
+from domain.errors import InputError, UnknownDeal
+from domain.times import now
+from projections import queries
+from projections.queries import plain
+from projections.schema import PROJECTION
+
+PIPELINE_COLUMNS = (
+    "key",
+    "customer",
+    "title",
+    "owner",
+    "stage",
+    "outcome",
+    "grade",
+    "engagement",
+    "customer_step",
+    "expected_stage",
+    "alignment",
+    "missing_milestones",
+    "forced_count",
+    "win_probability",
+    "days_in_stage",
+    "stage_entered_at",
+    "tender_expected",
+    "last_activity_at",
+)
+PIPELINE_SHORT = (
+    "key",
+    "customer",
+    "stage",
+    "outcome",
+    "grade",
+    "alignment",
+    "win_probability",
+    "days_in_stage",
+    "missing_milestones",
+)
+AUDIT_COLUMNS = (
+    "seq",
+    "event",
+    "occurred_at",
+    "recorded_at",
+    "actor",
+    "stage",
+    "summary",
+    "data",
+    "retracted",
+)
+LOSS_COLUMNS = (
+    "key",
+    "outcome",
+    "stage",
+    "reason",
+    "competitor",
+    "missing_milestones",
+    "forced_advances",
+    "explanation",
+)
+
+
+def _format_options(f: Any) -> Any:
+    f = click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")(f)
+    return click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")(f)
+
+
+def _emit(
+    rows: list[dict[str, Any]],
+    columns: tuple[str, ...],
+    as_json: bool,
+    as_csv: bool,
+    short: tuple[str, ...] | None = None,
+) -> None:
+    if as_json and as_csv:
+        raise InputError("choose one of --json and --csv")
+    if as_json:
+        emit_json([{c: plain(r[c]) for c in columns} for r in rows])
+    elif as_csv:
+        emit_csv(rows, columns)
+    elif rows:
+        emit_table(rows, short or columns)
+    else:
+        click.echo("(none)")
+
+
+@click.command()
+@click.option("--as-of", default=None, metavar="WHEN")
+@click.option("--known-at", default=None, metavar="WHEN")
+@_format_options
+@pass_flow
+def pipeline(
+    flow: Salesflow, as_of: str | None, known_at: str | None, as_json: bool, as_csv: bool
+) -> None:
+    """Every deal, one row each, ordered by key."""
+    if as_of is not None or known_at is not None:
+        raise InputError("--as-of and --known-at on pipeline are not built yet (issue 4)")
+    parse_moment(flow, as_of, "--as-of")
+    read = flow.fresh()
+    rows = queries.pipeline(read, flow.settings.config.tz, now())
+    _emit(rows, PIPELINE_COLUMNS, as_json, as_csv, PIPELINE_SHORT)
+
+
+@click.command()
+@click.argument("key")
+@_format_options
+@pass_flow
+def audit(flow: Salesflow, key: str, as_json: bool, as_csv: bool) -> None:
+    """The deal's history, one row per entry, in seq order."""
+    _check_key(key)
+    rows = queries.audit(flow.fresh(), flow.settings.config.tz, key)
+    if not rows:
+        raise UnknownDeal(key)
+    for r in rows:
+        if not as_json and not as_csv:
+            r["retracted"] = "RETRACTED" if r["retracted"] else ""
+    short = ("seq", "event", "occurred_at", "actor", "stage", "summary", "retracted")
+    _emit(rows, AUDIT_COLUMNS, as_json, as_csv, short)
+
+
+@click.command()
+@_format_options
+@pass_flow
+def losses(flow: Salesflow, as_json: bool, as_csv: bool) -> None:
+    """Lost, withdrawn and abandoned deals, with what explains them."""
+    rows = queries.losses(flow.fresh(), flow.settings.config.tz)
+    if as_json or as_csv:
+        _emit(rows, LOSS_COLUMNS, as_json, as_csv)
+        return
+    if not rows:
+        click.echo("(none)")
+    for r in rows:
+        click.echo(f"{r['key']}  {r['outcome']} at {r['stage']}: {r['explanation']}")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet"]), required=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@pass_flow
+def export(flow: Salesflow, fmt: str, out: Path) -> None:
+    """Write every read model to files in OUT (parquet needs salesflow[parquet])."""
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise InputError(
+                "--format parquet needs pyarrow: pip install 'salesflow[parquet]'"
+            ) from None
+    read = flow.fresh()
+    for path in queries.export(read, flow.settings.config.tz, fmt, out):
+        click.echo(str(path))
+
+
+@click.group()
+def projections() -> None:
+    """The read models: position and lag, rebuild, follow live."""
+
+
+@projections.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_flow
+def status(flow: Salesflow, as_json: bool) -> None:
+    """Each projection's position, the head of the log and the lag."""
+    s = flow.projector().status()
+    doc = [{"name": s.name, "position": s.position, "head": s.head, "lag": s.lag}]
+    if as_json:
+        emit_json(doc)
+    else:
+        emit_table(doc, ("name", "position", "head", "lag"))
+
+
+@projections.command()
+@click.argument("name", required=False, default=PROJECTION)
+@pass_flow
+def rebuild(flow: Salesflow, name: str) -> None:
+    """Drop the read models and rebuild them from the first event."""
+    if name != PROJECTION:
+        raise InputError(f"unknown projection {name!r} (known: {PROJECTION})")
+    projector = flow.projector()
+    total = projector.head()
+    with click.progressbar(length=total, label=f"rebuilding {name}", file=None) as bar:
+        applied = projector.rebuild(bar.update)
+    click.echo(f"{name}: {applied} events applied")
+
+
+@projections.command()
+@click.option("--interval", type=float, default=0.1, help="Seconds between polls.")
+@click.option("--once", is_flag=True, help="Catch up once and stop.")
+@pass_flow
+def run(flow: Salesflow, interval: float, once: bool) -> None:
+    """Follow the event log live, keeping the read models current (Ctrl-C stops)."""
+    projector = flow.projector()
+    if once:
+        click.echo(f"{projector.name}: {projector.catch_up()} events applied")
+        return
+    stop = threading.Event()
+    click.echo(f"following {projector.name} every {interval}s; Ctrl-C to stop", err=True)
+    try:
+        projector.follow(stop, interval)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+COMMANDS = (pipeline, audit, losses, export, projections)

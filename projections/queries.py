@@ -1,0 +1,133 @@
+"""Read queries over the read models, shaped for the CLI and for export."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, TABLES, Table
+from projections.store import ReadStore
+
+_LIST_COLUMNS = {"missing_milestones", "skipped_milestones"}
+_JSON_COLUMNS = {"data", "forced_advances"}
+
+
+def _moment(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _typed(table: Table, row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    """Uniform Python values from either dialect: aware datetimes in ``tz``,
+    booleans, lists for id lists, parsed JSON."""
+    kinds = dict(table.columns)
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        kind = kinds.get(name)
+        if kind == "ts":
+            moment = _moment(value)
+            value = moment.astimezone(tz) if moment else None
+        elif kind == "bool" and value is not None:
+            value = bool(value)
+        elif name in _LIST_COLUMNS:
+            value = [v for v in str(value or "").split(";") if v]
+        elif name in _JSON_COLUMNS and isinstance(value, str):
+            value = json.loads(value)
+        out[name] = value
+    return out
+
+
+def days_between(start: datetime, end: datetime, tz: ZoneInfo) -> int:
+    """Calendar days between two moments' dates in ``tz``."""
+    return (end.astimezone(tz).date() - start.astimezone(tz).date()).days
+
+
+def pipeline(read: ReadStore, tz: ZoneInfo, as_of: datetime) -> list[dict[str, Any]]:
+    """Every deal, one row each, ordered by key; ``days_in_stage`` at ``as_of``."""
+    rows = read.query(f"SELECT * FROM {read.table(PIPELINE)} ORDER BY key")
+    result = []
+    for raw in rows:
+        row = _typed(PIPELINE, raw, tz)
+        end = row["closed_at"] or as_of
+        row["days_in_stage"] = days_between(row["stage_entered_at"], end, tz)
+        result.append(row)
+    return result
+
+
+def audit(read: ReadStore, tz: ZoneInfo, key: str) -> list[dict[str, Any]]:
+    """The deal's history, one row per entry, in seq order."""
+    rows = read.query(
+        f"SELECT * FROM {read.table(AUDIT_TRAIL)} WHERE key = %s ORDER BY seq", (key,)
+    )
+    return [_typed(AUDIT_TRAIL, r, tz) for r in rows]
+
+
+def losses(read: ReadStore, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Lost, withdrawn and abandoned deals, ordered by key."""
+    rows = read.query(f"SELECT * FROM {read.table(LOSSES)} ORDER BY key")
+    return [_typed(LOSSES, r, tz) for r in rows]
+
+
+def table_rows(read: ReadStore, table: Table, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """A whole read model, ordered by its key."""
+    order = ", ".join(("key", *table.key[1:]))
+    rows = read.query(f"SELECT * FROM {read.table(table)} ORDER BY {order}")
+    return [_typed(table, r, tz) for r in rows]
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON or CSV wants it."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def export(read: ReadStore, tz: ZoneInfo, fmt: str, out: Path) -> list[Path]:
+    """Write every read model to ``out`` as csv, json or parquet files."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table in TABLES:
+        rows = table_rows(read, table, tz)
+        path = out / f"{table.name}.{fmt}"
+        if fmt == "json":
+            doc = [{k: plain(v) for k, v in r.items()} for r in rows]
+            path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")
+        elif fmt == "csv":
+            with path.open("w", newline="", encoding="utf-8") as f:
+                w = csv.writer(f)
+                w.writerow(table.column_names)
+                for r in rows:
+                    w.writerow([csv_cell(r[c]) for c in table.column_names])
+        else:
+            _parquet(table, rows, path)
+        written.append(path)
+    return written
+
+
+def csv_cell(value: Any) -> Any:
+    """Lists joined with ``;``, JSON as text, times in ISO 8601."""
+    if isinstance(value, list):
+        if all(isinstance(v, str) for v in value):
+            return ";".join(value)
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return ""
+    return plain(value)
+
+
+def _parquet(table: Table, rows: list[dict[str, Any]], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {
+        c: [csv_cell(r[c]) if isinstance(r[c], list | dict) else r[c] for r in rows]
+        for c in table.column_names
+    }
+    pq.write_table(pa.table(columns), path)
