@@ -616,7 +616,7 @@ class Opportunity(Aggregate):
         """Move on without this stage's unmet milestones: a recorded exception."""
         stage = self._movable("force", at)
         unmet = self.state.unmet_of(stage)
-        if stage is Stage.negotiation and unmet:
+        if stage is Stage.negotiation and not self.state.is_met(Milestone.contract_signed):
             raise errors.WinCannotBeForced(self.key)
         if not unmet:
             raise errors.NothingToForce(self.key, stage.value)

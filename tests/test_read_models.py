@@ -1,0 +1,121 @@
+"""The read models after scripted scenarios, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cli.context import Salesflow
+from domain.demo_data import ARTICLE_CASE, article_case, enter
+from domain.times import now
+from projections import queries
+from projections.schema import AUDIT_TRAIL, MILESTONES, STAGE_HISTORY
+from tests.support import do, walk_to_bidding
+
+
+def price_fight(flow: Salesflow) -> None:
+    """Forced past the standard, bid, lost on price; an insider who left; a retraction."""
+    p = flow.process
+    walk_to_bidding(p, "HB-7", influence=False)
+    do(p, "activity", "HB-7", "2026-07-09", kind="visit", with_whom="buyer")
+    do(p, "bid", "HB-7", "2026-07-10", price="980000", margin=0.12)
+    do(p, "stakeholder_left", "HB-7", "2026-07-12", name="Wang", reason="moved to HQ")
+    do(p, "tender", "HB-7", "2026-07-13")
+    do(p, "retract", "HB-7", "2026-07-14", seq=12, reason="logged on the wrong deal")
+    do(p, "lose", "HB-7", "2026-07-20", reason="price", competitor="Lowprice")
+
+
+def rows_of(flow: Salesflow, table: Any) -> list[dict[str, Any]]:
+    return queries.table_rows(flow.fresh(), table, flow.settings.config.tz)
+
+
+def test_pipeline_has_one_row_per_deal_in_key_order(flow: Salesflow) -> None:
+    price_fight(flow)
+    enter(flow.process, ARTICLE_CASE, article_case())
+    rows = queries.pipeline(flow.fresh(), flow.settings.config.tz, now())
+    assert [r["key"] for r in rows] == ["HB-7", ARTICLE_CASE]
+    hb, nx = rows
+    assert (hb["stage"], hb["outcome"], hb["grade"], hb["forced_count"]) == (
+        "bidding",
+        "lost",
+        "A",
+        1,
+    )
+    assert hb["win_probability"] == 0.0
+    assert hb["missing_milestones"] == ["insider_found", "standard_influenced"]
+    assert hb["days_in_stage"] == 12  # 8 July to the loss on 20 July
+    assert hb["closed_at"].isoformat().startswith("2026-07-20")
+    assert (nx["stage"], nx["alignment"], nx["expected_stage"]) == (
+        "development",
+        "behind",
+        "entry",
+    )
+    assert nx["missing_milestones"] == [
+        "opportunity_assessed",
+        "customer_graded",
+        "insider_found",
+        "key_person_engaged",
+    ]
+    assert nx["last_activity_at"].isoformat().startswith("2026-09-09")
+    assert nx["win_probability"] == 0.1
+
+
+def test_stage_history_has_one_row_per_stay(flow: Salesflow) -> None:
+    price_fight(flow)
+    stays = rows_of(flow, STAGE_HISTORY)
+    assert [(s["stage"], s["left_how"]) for s in stays] == [
+        ("development", "advanced"),
+        ("entry", "advanced"),
+        ("proposal", "forced"),
+        ("bidding", "lost"),
+    ]
+    assert stays[2]["skipped_milestones"] == ["standard_influenced"]
+    assert stays[3]["duration_days"] == 12.0 - 0.0  # 8 to 20 July, both 00:00
+    assert all(s["entered_recorded_at"] is not None for s in stays)
+
+
+def test_audit_trail_has_every_entry_with_both_clocks_and_retractions(
+    flow: Salesflow,
+) -> None:
+    price_fight(flow)
+    audit = rows_of(flow, AUDIT_TRAIL)
+    assert [r["seq"] for r in audit] == list(range(1, 15))
+    forced = next(r for r in audit if r["event"] == "StageForced")
+    assert forced["stage"] == "bidding"
+    assert "standard_influenced" in forced["summary"]
+    retracted = next(r for r in audit if r["seq"] == 12)
+    assert retracted["event"] == "TenderReceived" and retracted["retracted"] is True
+    assert retracted["retracted_by_seq"] == 13
+    assert all(r["recorded_at"] >= r["occurred_at"] for r in audit)
+    bid = next(r for r in audit if r["event"] == "BidSubmitted")
+    data = bid["data"] if isinstance(bid["data"], dict) else json.loads(bid["data"])
+    assert data["price"] == "980000" and bid["actor"] == "tester"
+
+
+def test_milestones_show_periods_lapses_and_skips(flow: Salesflow) -> None:
+    price_fight(flow)
+    rows = rows_of(flow, MILESTONES)
+    by = {(r["milestone"], r["period"]): r for r in rows}
+    insider = by[("insider_found", 1)]
+    assert insider["met"] is True and insider["ended_how"] == "stakeholder left"
+    assert insider["met_until"].isoformat().startswith("2026-07-12")
+    standard = by[("standard_influenced", 1)]
+    assert (standard["met"], standard["forced_past"]) == (False, True)
+    assert standard["ended_how"] == "forced past, never met"
+    assert ("trial_evaluated", 1) not in by
+
+
+def test_losses_explain_a_price_fight_by_its_milestones(flow: Salesflow) -> None:
+    price_fight(flow)
+    (loss,) = queries.losses(flow.fresh(), flow.settings.config.tz)
+    assert (loss["key"], loss["outcome"], loss["stage"], loss["reason"]) == (
+        "HB-7",
+        "lost",
+        "bidding",
+        "price",
+    )
+    assert loss["competitor"] == "Lowprice" and loss["price_fight"] is True
+    assert "standard_influenced" in loss["explanation"]
+    assert "Price fight" in loss["explanation"]
+    assert loss["forced_advances"][0]["missing"] == ["standard_influenced"]
+    assert loss["days_in_pipeline"] == 19
