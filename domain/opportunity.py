@@ -537,9 +537,11 @@ class Opportunity(Aggregate):
 
     def approve_contract(self, at: datetime, by: str, note: str | None = None) -> None:
         """Record the contract approved; only in ``negotiation``."""
-        self._check("approve-contract", at, _OPEN)
+        self._check("approve-contract", at, (Outcome.open, Outcome.won))
         self._in_stage("approve-contract", Stage.negotiation, at)
-        self._record(self.ContractApproved, "approve-contract", at, by, note, _OPEN)
+        self._record(
+            self.ContractApproved, "approve-contract", at, by, note, (Outcome.open, Outcome.won)
+        )
 
     def sign(self, value: Decimal | None, at: datetime, by: str, note: str | None = None) -> None:
         """Record the contract signed: the outcome becomes ``won``, the stage stays."""
