@@ -218,12 +218,20 @@ def open_process(settings: Settings) -> SalesProcess:
     """Connect to the configured store (creating schema and tables on first use)."""
     store = settings.store
     try:
-        if store.kind == "postgresql" and store.events_schema:
-            import psycopg
+        if store.kind == "sqlite":
+            return SalesProcess(store.eventsourcing_env(), settings.config)
+        import psycopg
 
-            with psycopg.connect(store.conninfo(), autocommit=True) as conn:
-                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.events_schema}"')
-        return SalesProcess(store.eventsourcing_env(), settings.config)
+        # Two processes starting at once would race on CREATE ... IF NOT EXISTS
+        # ("tuple concurrently updated"): serialise first use with a lock.
+        with psycopg.connect(store.conninfo(), autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(7261001)")
+            try:
+                if store.events_schema:
+                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.events_schema}"')
+                return SalesProcess(store.eventsourcing_env(), settings.config)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(7261001)")
     except errors.SalesProcessError:
         raise
     except Exception as exc:  # the library raises many kinds on a bad store

@@ -677,6 +677,11 @@ class Opportunity(Aggregate):
         """Say that entry ``seq`` was wrong: it no longer counts in any view."""
         _not_future(at)
         s = self.state
+        if s.opened_at is not None and at < s.opened_at:
+            raise errors.OutOfTimeOrder(
+                f"deal {s.key!r}: 'retract' dated {at.isoformat()} is before the deal"
+                f" was opened ({s.opened_at.isoformat()})"
+            )
         target = next((e for e in self._entries if e.seq == seq), None)
         if target is None:
             raise errors.CannotRetract(f"deal {s.key!r} has no entry {seq}")
