@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate
 from domain import errors
 from domain.config import ProcessConfig
 from domain.entries import OUTCOME_EVENTS, UNRETRACTABLE, Entry
-from domain.state import DealState, fold
+from domain.state import DealState, apply_entry, fold
 from domain.vocabulary import (
     ActivityKind,
     AssessmentElement,
@@ -207,8 +207,17 @@ class Opportunity(Aggregate):
     # -- state ------------------------------------------------------------
     def _take_in(self, event: Opportunity.Event) -> None:
         """Record a fact (runs at every replay: no checks here)."""
-        self._entries.append(entry_of(event))
-        self._state = None
+        entry = entry_of(event)
+        self._entries.append(entry)
+        state = self._state
+        if (
+            state is not None
+            and entry.event != "EntryRetracted"
+            and (not state.applied or entry.occurred_at >= state.applied[-1].occurred_at)
+        ):
+            apply_entry(state, entry)  # it sorts last: the fold would end the same
+        else:
+            self._state = None
 
     @property
     def entries(self) -> Sequence[Entry]:

@@ -253,9 +253,19 @@ def fold(
         key=lambda e: (e.occurred_at, e.seq),
     )
     for e in live:
-        _APPLY[e.event](state, e)
-        state.applied.append(e)
+        apply_entry(state, e)
     return state
+
+
+def apply_entry(state: DealState, entry: Entry) -> None:
+    """Apply one more entry, later in business time than every applied one.
+
+    ``fold`` is this, entry after entry; the aggregate also calls it directly
+    for a new entry that sorts last, instead of folding the history again.
+    """
+    _APPLY[entry.event](state, entry)
+    state.applied.append(entry)
+    state.version = max(state.version, entry.seq)
 
 
 # -- appliers: one per event class name ---------------------------------------
