@@ -80,11 +80,11 @@ def cli(ctx: click.Context, store: str | None, config: str | None) -> None:
 
 
 def _register() -> None:
-    from cli import deal, demo, reads
+    from cli import coach, deal, demo, reads
 
     cli.add_command(deal.deal)
     cli.add_command(demo.demo)
-    for command in reads.COMMANDS:
+    for command in (*reads.COMMANDS, *coach.COMMANDS):
         cli.add_command(command)
 
 

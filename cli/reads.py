@@ -14,6 +14,7 @@ from cli.output import emit_csv, emit_json, emit_table
 from domain.errors import InputError, UnknownDeal
 from domain.times import now
 from projections import queries
+from projections.asof import pipeline_as_of
 from projections.queries import plain
 from projections.schema import PROJECTION
 
@@ -103,12 +104,14 @@ def _emit(
 def pipeline(
     flow: Salesflow, as_of: str | None, known_at: str | None, as_json: bool, as_csv: bool
 ) -> None:
-    """Every deal, one row each, ordered by key."""
-    if as_of is not None or known_at is not None:
-        raise InputError("--as-of and --known-at on pipeline are not built yet (issue 4)")
-    parse_moment(flow, as_of, "--as-of")
+    """Every deal, one row each, ordered by key (as it stood --as-of, as known --known-at)."""
+    as_of_t = parse_moment(flow, as_of, "--as-of")
+    known_t = parse_moment(flow, known_at, "--known-at")
     read = flow.fresh()
-    rows = queries.pipeline(read, flow.settings.config.tz, now())
+    if as_of_t is None and known_t is None:
+        rows = queries.pipeline(read, flow.settings.config.tz, now())
+    else:
+        rows = pipeline_as_of(read, flow.settings.config, as_of_t or now(), known_t)
     _emit(rows, PIPELINE_COLUMNS, as_json, as_csv, PIPELINE_SHORT)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.entries import Entry
 from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, TABLES, Table
 from projections.store import ReadStore
 
@@ -16,10 +17,14 @@ _LIST_COLUMNS = {"missing_milestones", "skipped_milestones"}
 _JSON_COLUMNS = {"data", "forced_advances"}
 
 
-def _moment(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
+def as_moment(value: Any) -> datetime:
+    """A time column's value (datetime on PostgreSQL, ISO text on SQLite)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def as_json(value: Any) -> Any:
+    """A JSON column's value (parsed on PostgreSQL, text on SQLite)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _typed(table: Table, row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
@@ -30,14 +35,13 @@ def _typed(table: Table, row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
     for name, value in row.items():
         kind = kinds.get(name)
         if kind == "ts":
-            moment = _moment(value)
-            value = moment.astimezone(tz) if moment else None
+            value = as_moment(value).astimezone(tz) if value is not None else None
         elif kind == "bool" and value is not None:
             value = bool(value)
         elif name in _LIST_COLUMNS:
             value = [v for v in str(value or "").split(";") if v]
-        elif name in _JSON_COLUMNS and isinstance(value, str):
-            value = json.loads(value)
+        elif name in _JSON_COLUMNS:
+            value = as_json(value)
         out[name] = value
     return out
 
@@ -71,6 +75,30 @@ def losses(read: ReadStore, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Lost, withdrawn and abandoned deals, ordered by key."""
     rows = read.query(f"SELECT * FROM {read.table(LOSSES)} ORDER BY key")
     return [_typed(LOSSES, r, tz) for r in rows]
+
+
+def entries(read: ReadStore, key: str | None = None) -> dict[str, list[Entry]]:
+    """Deals' histories as projected into the audit trail (one deal, or all)."""
+    where, params = ("WHERE key = %s", (key,)) if key is not None else ("", ())
+    rows = read.query(
+        "SELECT deal_id, seq, event, occurred_at, recorded_at, actor, note, data"
+        f" FROM {read.table(AUDIT_TRAIL)} {where} ORDER BY deal_id, seq",
+        params,
+    )
+    found: dict[str, list[Entry]] = {}
+    for r in rows:
+        found.setdefault(r["deal_id"], []).append(
+            Entry(
+                seq=r["seq"],
+                event=r["event"],
+                occurred_at=as_moment(r["occurred_at"]),
+                recorded_at=as_moment(r["recorded_at"]),
+                actor=r["actor"],
+                note=r["note"],
+                data=as_json(r["data"]),
+            )
+        )
+    return found
 
 
 def table_rows(read: ReadStore, table: Table, tz: ZoneInfo) -> list[dict[str, Any]]:

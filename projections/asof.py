@@ -1,0 +1,206 @@
+"""The pipeline as it stood at a business time, from what was known at a
+recorded time: answered by SQL over the read models' two clocks (audit trail,
+stage history), never by replaying aggregates.
+
+Stage moves cannot be retracted, so the stage comes from ``stage_history``; the
+rest from the latest visible entries of the audit trail, where visible means
+occurred by ``as_of``, recorded by ``known_at`` and not retracted as known then.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.config import ProcessConfig
+from domain.state import DealState
+from domain.vocabulary import CustomerStep, Grade, Milestone, Outcome, Stage
+from projections.queries import as_json, as_moment, days_between
+from projections.schema import AUDIT_TRAIL, PIPELINE, STAGE_HISTORY
+from projections.store import ReadStore
+
+_OUTCOMES = {
+    "ContractSigned": Outcome.won,
+    "Lost": Outcome.lost,
+    "Withdrawn": Outcome.withdrawn,
+    "Abandoned": Outcome.abandoned,
+    "Nurtured": Outcome.nurture,
+    "Reopened": Outcome.open,
+}
+_EVIDENCE = {
+    "Graded": Milestone.customer_graded,
+    "StandardInfluenced": Milestone.standard_influenced,
+    "BidSubmitted": Milestone.bid_submitted,
+    "ContractApproved": Milestone.contract_approved,
+    "ContractSigned": Milestone.contract_signed,
+    "TrialEvaluated": Milestone.trial_evaluated,
+    "OilAnalysisFollowedUp": Milestone.oil_analysis_followed_up,
+}
+_LATEST = sorted(
+    {*_OUTCOMES, *_EVIDENCE, "Opened", "CustomerStepObserved", "Assessed", "ActivityHeld"}
+)
+_PEOPLE = ("StakeholderIdentified", "InsiderFound", "KeyPersonEngaged", "StakeholderLeft")
+_FAR = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _param(read: ReadStore, moment: datetime) -> Any:
+    return moment if read.dialect == "postgresql" else moment.astimezone(UTC).isoformat()
+
+
+def _visible(read: ReadStore) -> str:
+    return (
+        f"FROM {read.table(AUDIT_TRAIL)} WHERE occurred_at <= %s AND recorded_at <= %s"
+        " AND (retracted_recorded_at IS NULL OR retracted_recorded_at > %s)"
+    )
+
+
+def _in(events: Any) -> str:
+    return "(" + ", ".join(f"'{e}'" for e in events) + ")"
+
+
+def _latest(read: ReadStore, params: list[Any]) -> dict[str, dict[str, Any]]:
+    """Per deal, the latest visible entry of each event class that matters."""
+    rows = read.query(
+        "SELECT deal_id, event, occurred_at, seq, data FROM ("
+        " SELECT deal_id, event, occurred_at, seq, data, ROW_NUMBER() OVER"
+        " (PARTITION BY deal_id, event ORDER BY occurred_at DESC, seq DESC) AS rn"
+        f" {_visible(read)} AND event IN {_in(_LATEST)}) latest WHERE rn = 1",
+        params,
+    )
+    deals: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        deals.setdefault(r["deal_id"], {})[r["event"]] = (
+            as_moment(r["occurred_at"]),
+            r["seq"],
+            as_json(r["data"]),
+        )
+    return deals
+
+
+def _people(read: ReadStore, params: list[Any]) -> dict[str, set[Milestone]]:
+    """Per deal, insider_found and key_person_engaged if such a person remains."""
+    name = "data->>'name'" if read.dialect == "postgresql" else "json_extract(data, '$.name')"
+    rows = read.query(
+        "SELECT deal_id, name, event, rn FROM ("
+        f" SELECT deal_id, {name} AS name, event, ROW_NUMBER() OVER"
+        f" (PARTITION BY deal_id, {name} ORDER BY occurred_at DESC, seq DESC) AS rn"
+        f" {_visible(read)} AND event IN {_in(_PEOPLE)}) people",
+        params,
+    )
+    left: set[tuple[str, str]] = set()
+    roles: dict[tuple[str, str], set[str]] = {}
+    for r in rows:
+        who = (r["deal_id"], r["name"])
+        if r["rn"] == 1 and r["event"] == "StakeholderLeft":
+            left.add(who)
+        roles.setdefault(who, set()).add(r["event"])
+    met: dict[str, set[Milestone]] = {}
+    for (deal, person), events in roles.items():
+        if (deal, person) in left:
+            continue
+        if "InsiderFound" in events:
+            met.setdefault(deal, set()).add(Milestone.insider_found)
+        if "KeyPersonEngaged" in events:
+            met.setdefault(deal, set()).add(Milestone.key_person_engaged)
+    return met
+
+
+def _stays(read: ReadStore, as_of: datetime, known: datetime) -> dict[str, dict[str, Any]]:
+    """Per deal, the stage it was in and the milestones forced past by then."""
+    t, k = _param(read, as_of), _param(read, known)
+    rows = read.query(
+        "SELECT deal_id, stay, stage, entered_at, left_at, left_recorded_at, left_how,"
+        f" skipped_milestones FROM {read.table(STAGE_HISTORY)}"
+        " WHERE entered_at <= %s AND entered_recorded_at <= %s ORDER BY deal_id, stay",
+        [t, k],
+    )
+    deals: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        d = deals.setdefault(r["deal_id"], {"forced": []})
+        d["stage"], d["entered_at"] = Stage(r["stage"]), as_moment(r["entered_at"])
+        if (
+            r["left_how"] == "forced"
+            and as_moment(r["left_at"]) <= as_of
+            and as_moment(r["left_recorded_at"]) <= known
+        ):
+            d["forced"].append([Milestone(m) for m in r["skipped_milestones"].split(";") if m])
+    return deals
+
+
+def pipeline_as_of(
+    read: ReadStore, config: ProcessConfig, as_of: datetime, known_at: datetime | None
+) -> list[dict[str, Any]]:
+    """Every deal opened by ``as_of`` (and recorded by ``known_at``), as it stood."""
+    known = known_at or _FAR
+    params = [_param(read, as_of), _param(read, known), _param(read, known)]
+    latest, people, stays = _latest(read, params), _people(read, params), _stays(read, as_of, known)
+    static = {
+        r["deal_id"]: r
+        for r in read.query(
+            f"SELECT deal_id, key, customer, title, owner, tender_expected"
+            f" FROM {read.table(PIPELINE)}"
+        )
+    }
+    rows = [
+        _row(static[deal], facts, people.get(deal, set()), stays[deal], config, as_of)
+        for deal, facts in latest.items()
+        if "Opened" in facts and deal in stays and deal in static
+    ]
+    return sorted(rows, key=lambda r: r["key"])
+
+
+def _row(
+    static: dict[str, Any],
+    facts: dict[str, Any],
+    people: set[Milestone],
+    stay: dict[str, Any],
+    config: ProcessConfig,
+    as_of: datetime,
+) -> dict[str, Any]:
+    state = _state(facts, people, stay)
+    outcomes = [(facts[e][0], facts[e][1]) for e in _OUTCOMES if e in facts]
+    closed_at = max(outcomes)[0] if outcomes and state.outcome.is_closed else None
+    tz = config.tz
+    return {
+        "key": static["key"],
+        "customer": static["customer"],
+        "title": static["title"],
+        "owner": static["owner"],
+        "stage": state.stage.value,
+        "outcome": state.outcome.value,
+        "grade": state.grade.value if state.grade else None,
+        "engagement": state.engagement.value if state.engagement else None,
+        "customer_step": state.customer_step.value if state.customer_step else None,
+        "expected_stage": state.expected_stage.value if state.expected_stage else None,
+        "alignment": state.alignment.value,
+        "missing_milestones": [m.value for m in state.missing_milestones],
+        "forced_count": len(stay["forced"]),
+        "win_probability": state.win_probability(config)[0],
+        "days_in_stage": days_between(stay["entered_at"], closed_at or as_of, tz),
+        "stage_entered_at": stay["entered_at"].astimezone(tz),
+        "tender_expected": static["tender_expected"],
+        "last_activity_at": facts["ActivityHeld"][0].astimezone(tz)
+        if "ActivityHeld" in facts
+        else None,
+    }
+
+
+def _state(facts: dict[str, Any], people: set[Milestone], stay: dict[str, Any]) -> DealState:
+    """Just enough of a ``DealState`` for its derived readings (alignment,
+    missing milestones, win probability) to apply unchanged."""
+    state = DealState(stage=stay["stage"])
+    met = set(people) | {m for event, m in _EVIDENCE.items() if event in facts}
+    assessed = facts.get("Assessed")
+    if assessed is not None and assessed[2]["passed"]:
+        met.add(Milestone.opportunity_assessed)
+    for m in met:
+        state.milestones[m].met = True
+    for m in (m for skipped in stay["forced"] for m in skipped):
+        state.milestones[m].forced_past = True
+    outcomes = [(facts[e][0], facts[e][1], o) for e, o in _OUTCOMES.items() if e in facts]
+    state.outcome = max(outcomes)[2] if outcomes else Outcome.open
+    if "CustomerStepObserved" in facts:
+        state.customer_step = CustomerStep(facts["CustomerStepObserved"][2]["step"])
+    if "Graded" in facts:
+        state.grade = Grade(facts["Graded"][2]["grade"])
+    return state

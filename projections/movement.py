@@ -1,0 +1,109 @@
+"""Pipeline movement between two moments, deal by deal and totalled.
+
+Transitions (new, reopened, won, lost, withdrawn, abandoned, nurtured) count
+each non-retracted entry inside the window; advanced, forced, unchanged and
+stalled count deals. Open means outcome ``open``, so the totals balance:
+open_at_end = open_at_start + new + reopened - won - lost - withdrawn
+- abandoned - nurtured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.config import ProcessConfig
+from domain.diagnosis import is_stalled
+from domain.entries import Entry
+from domain.state import DealState, fold
+from domain.vocabulary import Outcome
+
+TRANSITIONS = {
+    "Opened": "new",
+    "Reopened": "reopened",
+    "ContractSigned": "won",
+    "Lost": "lost",
+    "Withdrawn": "withdrawn",
+    "Abandoned": "abandoned",
+    "Nurtured": "nurtured",
+}
+MOVES = {"StageAdvanced": "advanced", "StageForced": "forced"}
+TOTALS = (
+    "new",
+    "reopened",
+    "won",
+    "lost",
+    "withdrawn",
+    "abandoned",
+    "nurtured",
+    "advanced",
+    "forced",
+    "unchanged",
+    "stalled",
+)
+_JUST_BEFORE = timedelta(microseconds=1)
+
+
+def movement(
+    deals: Iterable[Sequence[Entry]], config: ProcessConfig, start: datetime, end: datetime
+) -> dict[str, Any]:
+    """The movement document of ``movement --json`` for the window [start, end]."""
+    totals = dict.fromkeys(TOTALS, 0)
+    open_at_start = open_at_end = 0
+    rows = []
+    for entries in deals:
+        row = _deal(entries, config, start, end)
+        if row is None:
+            continue
+        open_at_start += row.pop("_open_at_start")
+        open_at_end += row.pop("_open_at_end")
+        for name in row["movements"]:
+            totals[name] += 1
+        if row.pop("_listed"):
+            rows.append(row)
+    return {
+        "from": start,
+        "to": end,
+        "open_at_start": open_at_start,
+        "open_at_end": open_at_end,
+        "totals": totals,
+        "deals": sorted(rows, key=lambda r: r["key"]),
+    }
+
+
+def _deal(
+    entries: Sequence[Entry], config: ProcessConfig, start: datetime, end: datetime
+) -> dict[str, Any] | None:
+    at_end = fold(entries, as_of=end)
+    if at_end.opened_at is None:
+        return None  # opened after the window
+    at_start: DealState | None = fold(entries, as_of=start - _JUST_BEFORE)
+    if at_start is not None and at_start.opened_at is None:
+        at_start = None
+    retracted = set(at_end.retracted)
+    inside = [
+        e
+        for e in entries
+        if start <= e.occurred_at <= end and e.seq not in retracted and e.event != "EntryRetracted"
+    ]
+    inside.sort(key=lambda e: (e.occurred_at, e.seq))
+    moves = [TRANSITIONS[e.event] for e in inside if e.event in TRANSITIONS]
+    moves += sorted({MOVES[e.event] for e in inside if e.event in MOVES})
+    was_open = at_start is not None and at_start.outcome is Outcome.open
+    is_open = at_end.outcome is Outcome.open
+    if was_open and is_open and not moves:
+        moves.append("unchanged")
+    if is_stalled(at_end, config, end):
+        moves.append("stalled")
+    return {
+        "key": at_end.key,
+        "movements": moves,
+        "stage_at_start": at_start.stage.value if at_start else None,
+        "stage_at_end": at_end.stage.value,
+        "outcome_at_start": at_start.outcome.value if at_start else None,
+        "outcome_at_end": at_end.outcome.value,
+        "_open_at_start": int(was_open),
+        "_open_at_end": int(is_open),
+        "_listed": bool(inside) or was_open or is_open,
+    }
