@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -240,3 +241,26 @@ def test_a_bi_client_reads_the_postgres_tables_with_psql(pg_url: str) -> None:
     )
     assert out.stdout.strip() == "SX-2026-012|implementation|won"
     flow.close()
+
+
+def test_a_live_follower_keeps_the_tables_current_without_a_read_command(
+    store_url: str,
+) -> None:
+    writer, follower = make_flow(store_url), make_flow(store_url)
+    stop = threading.Event()
+    thread = threading.Thread(target=follower.projector().follow, args=(stop, 0.05))
+    thread.start()
+    try:
+        open_deal(writer.process, "LIVE-1")
+        deadline = time.monotonic() + 10
+        table = writer.read.table(PIPELINE)
+        while time.monotonic() < deadline:
+            if writer.read.query(f"SELECT key FROM {table}"):
+                break
+            time.sleep(0.02)
+        assert writer.read.query(f"SELECT key FROM {table}") == [{"key": "LIVE-1"}]
+    finally:
+        stop.set()
+        thread.join()
+        writer.close()
+        follower.close()
