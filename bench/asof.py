@@ -19,11 +19,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.rebuild import ensure_generated, flow_for, store_url  # noqa: E402
-from domain.times import now  # noqa: E402
-from projections import queries  # noqa: E402
-from projections.asof import pipeline_as_of  # noqa: E402
-from tests.support import t  # noqa: E402
+from bench.rebuild import ensure_generated, flow_for, store_url
+from domain.times import now
+from projections import queries
+from projections.asof import pipeline_as_of
+from tests.support import t
 
 
 def _median(run: Callable[[], list[dict[str, Any]]], times: int = 5) -> tuple[float, int]:
@@ -35,6 +35,25 @@ def _median(run: Callable[[], list[dict[str, Any]]], times: int = 5) -> tuple[fl
     return statistics.median(seconds), rows
 
 
+def measure(kind: str, events: int) -> None:
+    """Time both queries on one generated store and print the ratio."""
+    url = store_url(kind, events)
+    ensure_generated(url, events)
+    flow = flow_for(url)
+    read, config = flow.fresh(), flow.settings.config
+    current, n = _median(lambda: queries.pipeline(read, config.tz, now()))
+    as_of, m = _median(lambda: pipeline_as_of(read, config, t("2025-06-30"), None))
+    known, _ = _median(lambda: pipeline_as_of(read, config, t("2025-06-30"), now()))
+    print(
+        f"{kind}, {flow.projector().head()} events: pipeline {current * 1000:.0f} ms"
+        f" ({n} deals); --as-of {as_of * 1000:.0f} ms ({m} deals),"
+        f" ratio {as_of / current:.1f}x; --as-of --known-at {known * 1000:.0f} ms,"
+        f" ratio {known / current:.1f}x",
+        flush=True,
+    )
+    flow.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -42,19 +61,7 @@ def main() -> None:
     args = parser.parse_args()
     for kind in args.stores:
         for events in args.events:
-            url = store_url(kind, events)
-            ensure_generated(url, events)
-            flow = flow_for(url)
-            read, config = flow.fresh(), flow.settings.config
-            current, n = _median(lambda: queries.pipeline(read, config.tz, now()))
-            as_of, m = _median(lambda: pipeline_as_of(read, config, t("2025-06-30"), None))
-            known, _ = _median(lambda: pipeline_as_of(read, config, t("2025-06-30"),
-                                                      now()))
-            print(f"{kind}, {flow.projector().head()} events: pipeline {current * 1000:.0f} ms"
-                  f" ({n} deals); --as-of {as_of * 1000:.0f} ms ({m} deals),"
-                  f" ratio {as_of / current:.1f}x; --as-of --known-at"
-                  f" {known * 1000:.0f} ms, ratio {known / current:.1f}x", flush=True)
-            flow.close()
+            measure(kind, events)
 
 
 if __name__ == "__main__":

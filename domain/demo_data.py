@@ -10,22 +10,10 @@ from typing import Any
 from domain import commands as c
 from domain.application import SalesProcess
 from domain.errors import UnknownDeal
+from domain.vocabulary import AssessmentFactor
 
 ARTICLE_CASE = "NX-2026-031"
-_ALL_PASS = {
-    f: 4
-    for f in (
-        "project_level",
-        "funding",
-        "technical_fit",
-        "relationship",
-        "customer_credit",
-        "product",
-        "price",
-        "solution",
-        "service",
-    )
-}
+_ALL_PASS = {f.value: 4 for f in AssessmentFactor}
 
 Step = tuple[str, type[c.Command], dict[str, Any]]
 

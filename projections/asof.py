@@ -18,6 +18,7 @@ from domain.vocabulary import CustomerStep, Grade, Milestone, Outcome, Stage
 from projections.queries import as_json, as_moment, days_between
 from projections.schema import AUDIT_TRAIL, PIPELINE, STAGE_HISTORY
 from projections.store import ReadStore
+from projections.views import standing
 
 _OUTCOMES = {
     "ContractSigned": Outcome.won,
@@ -166,16 +167,8 @@ def _row(
         "customer": static["customer"],
         "title": static["title"],
         "owner": static["owner"],
-        "stage": state.stage.value,
-        "outcome": state.outcome.value,
-        "grade": state.grade.value if state.grade else None,
-        "engagement": state.engagement.value if state.engagement else None,
-        "customer_step": state.customer_step.value if state.customer_step else None,
-        "expected_stage": state.expected_stage.value if state.expected_stage else None,
-        "alignment": state.alignment.value,
-        "missing_milestones": [m.value for m in state.missing_milestones],
+        **standing(state, config),
         "forced_count": len(stay["forced"]),
-        "win_probability": state.win_probability(config)[0],
         "days_in_stage": days_between(stay["entered_at"], closed_at or as_of, tz),
         "stage_entered_at": stay["entered_at"].astimezone(tz),
         "tender_expected": static["tender_expected"],

@@ -17,14 +17,9 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def deal_document(state: DealState, config: ProcessConfig) -> dict[str, Any]:
-    """The ``deal show --json`` document (keys fixed by shared/cli.md)."""
-    p, explained = state.win_probability(config)
+def standing(state: DealState, config: ProcessConfig) -> dict[str, Any]:
+    """Where the deal stands, in the ids that every view shares."""
     return {
-        "key": state.key,
-        "customer": state.customer,
-        "title": state.title,
-        "owner": state.owner,
         "stage": state.stage.value,
         "outcome": state.outcome.value,
         "grade": state.grade.value if state.grade else None,
@@ -32,6 +27,20 @@ def deal_document(state: DealState, config: ProcessConfig) -> dict[str, Any]:
         "customer_step": state.customer_step.value if state.customer_step else None,
         "expected_stage": state.expected_stage.value if state.expected_stage else None,
         "alignment": state.alignment.value,
+        "missing_milestones": [m.value for m in state.missing_milestones],
+        "win_probability": state.win_probability(config)[0],
+    }
+
+
+def deal_document(state: DealState, config: ProcessConfig) -> dict[str, Any]:
+    """The ``deal show --json`` document (keys fixed by shared/cli.md)."""
+    explained = state.win_probability(config)[1]
+    return {
+        "key": state.key,
+        "customer": state.customer,
+        "title": state.title,
+        "owner": state.owner,
+        **standing(state, config),
         "milestones": {
             m.value: {
                 "met": state.milestones[m].met,
@@ -40,9 +49,7 @@ def deal_document(state: DealState, config: ProcessConfig) -> dict[str, Any]:
             }
             for m in MILESTONES
         },
-        "missing_milestones": [m.value for m in state.missing_milestones],
         "forced_advances": [f.as_dict() for f in state.forced_advances],
-        "win_probability": p,
         "win_probability_explained": explained,
         "stakeholders": [s.as_dict() for s in state.stakeholders.values()],
         "tender_expected": state.tender_expected,

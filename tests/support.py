@@ -7,6 +7,7 @@ from typing import Any
 
 from domain import commands as c
 from domain.application import SalesProcess
+from domain.vocabulary import AssessmentFactor
 
 _MODELS: dict[str, type[c.Command]] = {
     "open_deal": c.OpenDeal,
@@ -36,20 +37,7 @@ _MODELS: dict[str, type[c.Command]] = {
     "reopen": c.Reasoned,
     "retract": c.Retract,
 }
-PASSING = {
-    f: 4
-    for f in (
-        "project_level",
-        "funding",
-        "technical_fit",
-        "relationship",
-        "customer_credit",
-        "product",
-        "price",
-        "solution",
-        "service",
-    )
-}
+PASSING = {f.value: 4 for f in AssessmentFactor}
 
 
 def t(text: str) -> datetime:

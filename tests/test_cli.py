@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import cli
+from domain.vocabulary import AssessmentFactor
 
 
 class Sf:
@@ -161,21 +162,7 @@ def test_a_deal_walks_the_whole_process_through_the_cli(sf: Sf) -> None:
     sf("deal", "open", k, "--customer", "Shanxi", "--title", "Oils", "--at", "2026-03-01")
     for element in ("needs", "schedule", "budget", "competition", "decision", "priorities"):
         sf("deal", "collect", k, element, f"{element} known", "--at", "2026-03-02")
-    scores = [
-        a
-        for f in (
-            "project_level",
-            "funding",
-            "technical_fit",
-            "relationship",
-            "customer_credit",
-            "product",
-            "price",
-            "solution",
-            "service",
-        )
-        for a in ("--score", f"{f}=4")
-    ]
+    scores = [a for f in AssessmentFactor for a in ("--score", f"{f.value}=4")]
     out = sf("deal", "assess", k, *scores, "--at", "2026-03-03").stdout
     assert "4.00" in out and "passed" in out
     out = sf(
@@ -421,20 +408,6 @@ def test_a_config_file_changes_the_evaluation_model(sf: Sf, tmp_path: Path) -> N
     cfg = tmp_path / "strict.toml"
     cfg.write_text("[evaluation]\npass_mean = 4.5\n")
     sf("deal", "open", "K-1", "--customer", "C", "--title", "T", "--at", "2026-07-01")
-    scores = [
-        a
-        for f in (
-            "project_level",
-            "funding",
-            "technical_fit",
-            "relationship",
-            "customer_credit",
-            "product",
-            "price",
-            "solution",
-            "service",
-        )
-        for a in ("--score", f"{f}=4")
-    ]
+    scores = [a for f in AssessmentFactor for a in ("--score", f"{f.value}=4")]
     out = sf("--config", str(cfg), "deal", "assess", "K-1", *scores).stdout
     assert "failed" in out and "4.5" in out
