@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import click
+import psycopg
 from pydantic import ValidationError
 
 from cli.context import Salesflow
@@ -50,6 +52,8 @@ class SalesflowGroup(click.Group):
             raise Refused(explain(exc), 2) from exc
         except (SalesProcessError, ProjectionError) as exc:
             raise Refused(str(exc), 1) from exc
+        except (psycopg.Error, sqlite3.Error) as exc:
+            raise Refused(f"the store failed: {exc}".strip(), 1) from exc
 
 
 @click.group(cls=SalesflowGroup)

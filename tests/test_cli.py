@@ -411,3 +411,11 @@ def test_a_config_file_changes_the_evaluation_model(sf: Sf, tmp_path: Path) -> N
     scores = [a for f in AssessmentFactor for a in ("--score", f"{f.value}=4")]
     out = sf("--config", str(cfg), "deal", "assess", "K-1", *scores).stdout
     assert "failed" in out and "4.5" in out
+
+
+def test_an_unreachable_store_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--store", "postgresql://nobody@127.0.0.1:1/none", "pipeline"]
+    )
+    assert result.exit_code == 1
+    assert "store" in result.stderr and "Traceback" not in result.output + result.stderr
