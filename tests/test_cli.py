@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -419,3 +420,19 @@ def test_an_unreachable_store_exits_1_without_a_traceback(tmp_path: Path) -> Non
     )
     assert result.exit_code == 1
     assert "store" in result.stderr and "Traceback" not in result.output + result.stderr
+
+
+def test_export_to_parquet_and_a_clear_error_without_pyarrow(
+    sf: Sf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow.parquet as pq
+
+    enter_article_case(sf)
+    out = tmp_path / "pq"
+    sf("export", "--format", "parquet", "--out", str(out))
+    table = pq.read_table(out / "pipeline.parquet").to_pylist()
+    assert table[0]["key"] == "NX-2026-031" and table[0]["stage"] == "development"
+    assert len(pq.read_table(out / "audit_trail.parquet")) == 5
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    refused = sf("export", "--format", "parquet", "--out", str(out), code=2)
+    assert "salesflow[parquet]" in refused.stderr
