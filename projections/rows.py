@@ -7,15 +7,18 @@ back-dated entry or a retraction can change rows written long before.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from domain.config import ProcessConfig
 from domain.entries import Entry
 from domain.state import DealState, MilestonePeriod, fold
 from domain.vocabulary import MILESTONES, Outcome
+from projections.schema import TABLES
 from projections.views import is_price_fight, loss_explanation, summary
 
 Row = tuple[Any, ...]
@@ -32,13 +35,14 @@ class DealRows:
     losses: list[Row] = field(default_factory=list)
 
     def by_table(self) -> dict[str, list[Row]]:
-        return {
-            "pipeline": self.pipeline,
-            "stage_history": self.stage_history,
-            "audit_trail": self.audit_trail,
-            "milestones": self.milestones,
-            "losses": self.losses,
-        }
+        return dict(zip(_TABLE_NAMES, self.in_table_order(), strict=True))
+
+    def in_table_order(self) -> tuple[list[Row], ...]:
+        """The rows of each table, in the order of ``schema.TABLES``."""
+        return tuple(getattr(self, name) for name in _TABLE_NAMES)
+
+
+_TABLE_NAMES = tuple(t.name for t in TABLES)
 
 
 def _ids(items: Sequence[Any]) -> str:
@@ -114,31 +118,46 @@ def _pipeline_row(
     )
 
 
-def _stage_at(state: DealState, moment: datetime) -> str:
-    stage = state.stays[0].stage
-    for stay in state.stays:
-        if stay.entered_at <= moment:
-            stage = stay.stage
-    return stage.value
+def _stage_at(state: DealState) -> Callable[[datetime], str]:
+    """The stage the deal was in at a business time: that of the last stay
+    entered by then (the first stay's, before any)."""
+    entered = [stay.entered_at for stay in state.stays]
+    stages = [stay.stage.value for stay in state.stays]
+    if all(a <= b for a, b in pairwise(entered)):  # as the fold makes them
+        return lambda moment: stages[max(bisect_right(entered, moment) - 1, 0)]
+
+    def scan(moment: datetime) -> str:
+        stage = stages[0]
+        for at, entered_stage in zip(entered, stages, strict=True):
+            if at <= moment:
+                stage = entered_stage
+        return stage
+
+    return scan
+
+
+#: ``json.dumps(data, ensure_ascii=False, sort_keys=True)``, set up once.
+_data_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def _audit_rows(deal_id: str, state: DealState, entries: Sequence[Entry]) -> list[Row]:
     retractions = {e.data["seq"]: e for e in entries if e.event == "EntryRetracted"}
+    stage_at, key = _stage_at(state), state.key
     rows: list[Row] = []
     for e in entries:
         by = retractions.get(e.seq)
         rows.append(
             (
                 deal_id,
-                state.key,
+                key,
                 e.seq,
                 e.event,
                 e.occurred_at,
                 e.recorded_at,
                 e.actor,
-                _stage_at(state, e.occurred_at),
+                stage_at(e.occurred_at),
                 summary(e),
-                json.dumps(e.data, ensure_ascii=False, sort_keys=True),
+                _data_json(e.data),
                 e.note,
                 by is not None,
                 by.recorded_at if by else None,
