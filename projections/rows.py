@@ -14,6 +14,8 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
+import orjson
+
 from domain.config import ProcessConfig
 from domain.entries import Entry
 from domain.state import DealState, MilestonePeriod, fold
@@ -136,8 +138,9 @@ def _stage_at(state: DealState) -> Callable[[datetime], str]:
     return scan
 
 
-#: ``json.dumps(data, ensure_ascii=False, sort_keys=True)``, set up once.
-_data_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+def _data_json(data: dict[str, Any]) -> str:
+    """An entry's data as JSON text, keys sorted (event data is plain JSON values)."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _audit_rows(deal_id: str, state: DealState, entries: Sequence[Entry]) -> list[Row]:
