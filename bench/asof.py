@@ -26,7 +26,7 @@ from projections.asof import pipeline_as_of
 from tests.support import t
 
 
-def _median(run: Callable[[], list[dict[str, Any]]], times: int = 5) -> tuple[float, int]:
+def _median(run: Callable[[], list[dict[str, Any]]], times: int = 3) -> tuple[float, int]:
     seconds, rows = [], 0
     for _ in range(times):
         started = time.perf_counter()
