@@ -15,9 +15,9 @@ from typing import Any
 from domain.config import ProcessConfig
 from domain.state import DealState
 from domain.vocabulary import CustomerStep, Grade, Milestone, Outcome, Stage
-from projections.queries import as_json, as_moment, days_between
+from projections.queries import days_between
 from projections.schema import AUDIT_TRAIL, PIPELINE, STAGE_HISTORY
-from projections.store import ReadStore
+from projections.store import ReadStore, as_json, as_moment
 from projections.views import standing
 
 _OUTCOMES = {

@@ -11,20 +11,10 @@ from zoneinfo import ZoneInfo
 
 from domain.entries import Entry
 from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, TABLES, Table
-from projections.store import ReadStore
+from projections.store import ENTRY_COLUMNS, ReadStore, as_json, as_moment, entries_by_deal
 
 _LIST_COLUMNS = {"missing_milestones", "skipped_milestones"}
 _JSON_COLUMNS = {"data", "forced_advances"}
-
-
-def as_moment(value: Any) -> datetime:
-    """A time column's value (datetime on PostgreSQL, ISO text on SQLite)."""
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-
-
-def as_json(value: Any) -> Any:
-    """A JSON column's value (parsed on PostgreSQL, text on SQLite)."""
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def _typed(table: Table, row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
@@ -81,24 +71,10 @@ def entries(read: ReadStore, key: str | None = None) -> dict[str, list[Entry]]:
     """Deals' histories as projected into the audit trail (one deal, or all)."""
     where, params = ("WHERE key = %s", (key,)) if key is not None else ("", ())
     rows = read.query(
-        "SELECT deal_id, seq, event, occurred_at, recorded_at, actor, note, data"
-        f" FROM {read.table(AUDIT_TRAIL)} {where} ORDER BY deal_id, seq",
+        f"SELECT {ENTRY_COLUMNS} FROM {read.table(AUDIT_TRAIL)} {where} ORDER BY deal_id, seq",
         params,
     )
-    found: dict[str, list[Entry]] = {}
-    for r in rows:
-        found.setdefault(r["deal_id"], []).append(
-            Entry(
-                seq=r["seq"],
-                event=r["event"],
-                occurred_at=as_moment(r["occurred_at"]),
-                recorded_at=as_moment(r["recorded_at"]),
-                actor=r["actor"],
-                note=r["note"],
-                data=as_json(r["data"]),
-            )
-        )
-    return found
+    return entries_by_deal(tuple(r.values()) for r in rows)
 
 
 def table_rows(read: ReadStore, table: Table, tz: ZoneInfo) -> list[dict[str, Any]]:

@@ -32,7 +32,36 @@ class TrackingConflict(ProjectionError):
     """Raised when another follower moved the position under this page."""
 
 
-_ENTRY_COLUMNS = "deal_id, seq, event, occurred_at, recorded_at, actor, note, data"
+#: The audit-trail columns an entry is read back from, in this order.
+ENTRY_COLUMNS = "deal_id, seq, event, occurred_at, recorded_at, actor, note, data"
+
+
+def as_moment(value: Any) -> datetime:
+    """A time column's value (datetime on PostgreSQL, ISO text on SQLite)."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def as_json(value: Any) -> Any:
+    """A JSON column's value (parsed on PostgreSQL, text on SQLite)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def entries_by_deal(rows: Iterable[Sequence[Any]]) -> dict[str, list[Entry]]:
+    """Entries read back from audit-trail rows of ``ENTRY_COLUMNS``, by deal."""
+    found: dict[str, list[Entry]] = {}
+    for deal, seq, event, occurred, recorded, actor, note, data in rows:
+        found.setdefault(deal, []).append(
+            Entry(
+                seq=seq,
+                event=event,
+                occurred_at=as_moment(occurred),
+                recorded_at=as_moment(recorded),
+                actor=actor,
+                note=note,
+                data=as_json(data),
+            )
+        )
+    return found
 
 
 class Page(ABC):
@@ -196,24 +225,13 @@ class _SQLitePage(Page):
         self.store, self.name, self.start = store, name, start
 
     def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry]]:
-        found: dict[str, list[Entry]] = {}
         marks = ",".join("?" * len(deal_ids))
-        for r in self.store.conn.execute(
-            f"SELECT {_ENTRY_COLUMNS} FROM audit_trail WHERE deal_id IN ({marks})",
-            tuple(deal_ids),
-        ):
-            found.setdefault(r[0], []).append(
-                Entry(
-                    seq=r[1],
-                    event=r[2],
-                    occurred_at=datetime.fromisoformat(r[3]),
-                    recorded_at=datetime.fromisoformat(r[4]),
-                    actor=r[5],
-                    note=r[6],
-                    data=json.loads(r[7]),
-                )
+        return entries_by_deal(
+            self.store.conn.execute(
+                f"SELECT {ENTRY_COLUMNS} FROM audit_trail WHERE deal_id IN ({marks})",
+                tuple(deal_ids),
             )
-        return found
+        )
 
     def replace(self, deal_ids: Sequence[str], rows: Iterable[DealRows]) -> None:
         conn = self.store.conn
@@ -335,25 +353,13 @@ class _PostgresPage(Page):
         self.store, self.name, self.start = store, name, start
 
     def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry]]:
-        found: dict[str, list[Entry]] = {}
         audit = self.store.table(AUDIT_TRAIL)
-        cur = self.store.conn.execute(
-            f"SELECT {_ENTRY_COLUMNS} FROM {audit} WHERE deal_id = ANY(%s)",
-            (list(deal_ids),),
-        )
-        for r in cur:
-            found.setdefault(r[0], []).append(
-                Entry(
-                    seq=r[1],
-                    event=r[2],
-                    occurred_at=r[3],
-                    recorded_at=r[4],
-                    actor=r[5],
-                    note=r[6],
-                    data=r[7],
-                )
+        return entries_by_deal(
+            self.store.conn.execute(
+                f"SELECT {ENTRY_COLUMNS} FROM {audit} WHERE deal_id = ANY(%s)",
+                (list(deal_ids),),
             )
-        return found
+        )
 
     def replace(self, deal_ids: Sequence[str], rows: Iterable[DealRows]) -> None:
         conn = self.store.conn
