@@ -111,6 +111,26 @@ def _diagnosis(flow: Salesflow, key: str, as_of: str) -> dict[str, Any]:
     return doc
 
 
+def _doc(
+    key: str,
+    stage: str,
+    missing: list[Milestone],
+    risks: list[dict[str, str]],
+    alignment: str = "unknown",
+) -> dict[str, Any]:
+    """A whole diagnosis of a deal with no customer step observed."""
+    return {
+        "key": key,
+        "stage": stage,
+        "customer_step": None,
+        "expected_stage": None,
+        "alignment": alignment,
+        "missing_milestones": [m.value for m in missing],
+        "next_actions": _actions(*missing),
+        "risks": risks,
+    }
+
+
 def _actions(*milestones: Milestone) -> list[dict[str, Any]]:
     return [
         {"milestone": m.value, "stage": m.stage.value, "work_items": list(m.work_items)}
@@ -206,33 +226,48 @@ def test_stalled_and_each_grade_policy_mismatch(flow: Salesflow) -> None:
     do(p, "assess", "R-3", "2026-07-02", scores=PASSING)
     do(p, "grade", "R-3", "2026-07-02", likelihood=0.5, close_by="2026-12-01")
     do(p, "advance", "R-3", "2026-07-03")
-    doc = _diagnosis(flow, "R-3", "2026-08-10")
-    assert doc["risks"] == [
-        {"code": "stalled", "message": "no activity for 40 days (more than 30)"},
-        {
-            "code": "grade_policy_mismatch",
-            "message": "a grade B deal (limit_time) in entry:"
-            " only A deals run the full sales process",
-        },
-    ]
+    entry = [Milestone.insider_found, Milestone.key_person_engaged]
+    assert _diagnosis(flow, "R-3", "2026-08-10") == _doc(
+        "R-3",
+        "entry",
+        entry,
+        [
+            {"code": "stalled", "message": "no activity for 40 days (more than 30)"},
+            {
+                "code": "grade_policy_mismatch",
+                "message": "a grade B deal (limit_time) in entry:"
+                " only A deals run the full sales process",
+            },
+        ],
+    )
     open_deal(p, "R-4")  # grade C, too busy
     do(p, "grade", "R-4", "2026-07-02", grade="C", reason="small plant")
     for day in range(3, 8):
         do(p, "activity", "R-4", f"2026-07-{day:02d}", kind="visit")
-    assert _diagnosis(flow, "R-4", "2026-07-08")["risks"] == [
-        {
-            "code": "grade_policy_mismatch",
-            "message": "5 activities in 14 days on a grade C deal (monitor): more than 4",
-        }
-    ]
+    assert _diagnosis(flow, "R-4", "2026-07-08") == _doc(
+        "R-4",
+        "development",
+        [Milestone.opportunity_assessed],
+        [
+            {
+                "code": "grade_policy_mismatch",
+                "message": "5 activities in 14 days on a grade C deal (monitor): more than 4",
+            }
+        ],
+    )
     open_deal(p, "R-5")  # grade A, neglected since the grading
     do(p, "grade", "R-5", "2026-07-02", grade="A", reason="strategic")
-    assert _diagnosis(flow, "R-5", "2026-07-16")["risks"] == [
-        {
-            "code": "grade_policy_mismatch",
-            "message": "no activity for 14 days on a grade A deal (pursue)",
-        }
-    ]
+    assert _diagnosis(flow, "R-5", "2026-07-16") == _doc(
+        "R-5",
+        "development",
+        [Milestone.opportunity_assessed],
+        [
+            {
+                "code": "grade_policy_mismatch",
+                "message": "no activity for 14 days on a grade A deal (pursue)",
+            }
+        ],
+    )
     assert _diagnosis(flow, "R-5", "2026-07-15")["risks"] == []
 
 
@@ -241,14 +276,19 @@ def test_assessment_failed_but_pursued(flow: Salesflow) -> None:
     open_deal(p, "R-6")
     do(p, "assess", "R-6", "2026-07-02", scores={**PASSING, "technical_fit": 1})
     do(p, "activity", "R-6", "2026-07-03", kind="visit")
-    assert _diagnosis(flow, "R-6", "2026-07-04")["risks"] == [
-        {
-            "code": "assessment_failed_but_pursued",
-            "message": "the latest assessment failed,"
-            " yet the deal was pursued (activities logged) instead of being abandoned or"
-            " nurtured",
-        }
-    ]
+    assert _diagnosis(flow, "R-6", "2026-07-04") == _doc(
+        "R-6",
+        "development",
+        [Milestone.opportunity_assessed, Milestone.customer_graded],
+        [
+            {
+                "code": "assessment_failed_but_pursued",
+                "message": "the latest assessment"
+                " failed, yet the deal was pursued (activities logged) instead of being"
+                " abandoned or nurtured",
+            }
+        ],
+    )
     do(p, "nurture", "R-6", "2026-07-05", reason="lower the contact level")
     assert _diagnosis(flow, "R-6", "2026-07-06")["risks"] == []
 
