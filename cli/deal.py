@@ -52,13 +52,24 @@ def write_options(f: F) -> F:
 def build(flow: Salesflow, model: type[M], at: str | None, by: str | None, **fields: Any) -> M:
     """Validate a command (InputError or ValidationError: exit 2)."""
     tz = flow.settings.config.tz
-    when = parse_when(at, tz) if at else now().astimezone(tz)
+    when = _option("--at", parse_when, at, tz) if at else now().astimezone(tz)
     dated = {
-        k: parse_date(v) if isinstance(v, str) and k in _DATES else v for k, v in fields.items()
+        k: _option(f"--{k.replace('_', '-')}", parse_date, v)
+        if isinstance(v, str) and k in _DATES
+        else v
+        for k, v in fields.items()
     }
     return model.model_validate(
         {"at": when, "by": by if by is not None else flow.settings.user, **dated}
     )
+
+
+def _option(option: str, parse: Callable[..., Any], *args: Any) -> Any:
+    """Parse an option's value; a refusal names the option."""
+    try:
+        return parse(*args)
+    except InputError as exc:
+        raise InputError(f"{option}: {exc}") from exc
 
 
 _DATES = {"close_by", "due", "tender_expected"}
