@@ -21,7 +21,7 @@ from domain.entries import Entry
 from domain.state import DealState, MilestonePeriod, fold
 from domain.vocabulary import MILESTONES, Outcome
 from projections.schema import TABLES
-from projections.views import is_price_fight, loss_explanation, summary
+from projections.views import is_price_fight, loss_explanation, standing, summary
 
 Row = tuple[Any, ...]
 
@@ -90,7 +90,7 @@ def deal_rows(deal_id: str, entries: Sequence[Entry], config: ProcessConfig) -> 
 def _pipeline_row(
     deal_id: str, state: DealState, entries: Sequence[Entry], config: ProcessConfig
 ) -> Row:
-    p, explained = state.win_probability(config)
+    shared = standing(state, config)
     stay = state.stays[-1]
     return (
         deal_id,
@@ -98,17 +98,17 @@ def _pipeline_row(
         state.customer,
         state.title,
         state.owner,
-        state.stage.value,
-        state.outcome.value,
-        state.grade.value if state.grade else None,
-        state.engagement.value if state.engagement else None,
-        state.customer_step.value if state.customer_step else None,
-        state.expected_stage.value if state.expected_stage else None,
-        state.alignment.value,
-        _ids(state.missing_milestones),
+        shared["stage"],
+        shared["outcome"],
+        shared["grade"],
+        shared["engagement"],
+        shared["customer_step"],
+        shared["expected_stage"],
+        shared["alignment"],
+        ";".join(shared["missing_milestones"]),
         len(state.forced_advances),
-        p,
-        explained,
+        shared["win_probability"],
+        state.win_probability(config)[1],
         stay.entered_at,
         stay.entered_recorded,
         state.tender_expected,
