@@ -35,8 +35,15 @@ class Salesflow:
             self._read = open_read_store(self.settings.store)
         return self._read
 
-    def projector(self) -> Projector:
-        return Projector(self.process, self.read)
+    def projector(self, workers: int | None = None) -> Projector:
+        """The projector of the read models; ``workers`` for its rebuilds
+        (default: the settings')."""
+        return Projector(
+            self.process,
+            self.read,
+            settings=self.settings,
+            workers=workers or self.settings.rebuild_workers,
+        )
 
     def fresh(self) -> ReadStore:
         """The read models, first brought up to the head of the event log."""

@@ -12,6 +12,7 @@ from cli.context import Salesflow
 from cli.deal import _check_key, parse_moment, pass_flow
 from cli.output import emit_csv, emit_json, emit_table
 from domain.errors import InputError, UnknownDeal
+from domain.settings import MAX_WORKERS
 from domain.times import now
 from projections import queries
 from projections.asof import pipeline_as_of
@@ -185,12 +186,20 @@ def status(flow: Salesflow, as_json: bool) -> None:
 
 @projections.command()
 @click.argument("name", required=False, default=PROJECTION)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, MAX_WORKERS),
+    help="processes to split the deals among"
+    " (default: SALESFLOW_REBUILD_WORKERS, else one per CPU)",
+)
 @pass_flow
-def rebuild(flow: Salesflow, name: str) -> None:
-    """Drop the read models and rebuild them from the first event."""
+def rebuild(flow: Salesflow, name: str, workers: int | None) -> None:
+    """Rebuild the read models from the first event, then swap them in.
+
+    Readers keep the old tables until the new ones are complete."""
     if name != PROJECTION:
         raise InputError(f"unknown projection {name!r} (known: {PROJECTION})")
-    projector = flow.projector()
+    projector = flow.projector(workers)
     total = projector.head()
     with click.progressbar(length=total, label=f"rebuilding {name}", file=None) as bar:
         applied = projector.rebuild(bar.update)

@@ -129,6 +129,26 @@ def default_user(environ: Mapping[str, str]) -> str:
         return "unknown"
 
 
+#: At most this many rebuild workers (the deals are split by one byte of their id).
+MAX_WORKERS = 16
+
+
+def default_workers(environ: Mapping[str, str]) -> int:
+    """``SALESFLOW_REBUILD_WORKERS``, else one per CPU (at most ``MAX_WORKERS``)."""
+    raw = environ.get("SALESFLOW_REBUILD_WORKERS")
+    if not raw:
+        return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+    try:
+        workers = int(raw)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InputError(
+            f"SALESFLOW_REBUILD_WORKERS must be a whole number from 1 to {MAX_WORKERS}, not {raw!r}"
+        )
+    return workers
+
+
 class Settings(BaseModel):
     """Everything a run of salesflow is configured with."""
 
@@ -136,6 +156,8 @@ class Settings(BaseModel):
     store: Store
     config: ProcessConfig
     user: str
+    #: Processes a rebuild splits the deals among (this one included).
+    rebuild_workers: int = 1
 
     @classmethod
     def build(
@@ -152,4 +174,5 @@ class Settings(BaseModel):
             store=Store.parse(url),
             config=load_config(Path(path) if path else None),
             user=default_user(env),
+            rebuild_workers=default_workers(env),
         )

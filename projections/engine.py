@@ -15,15 +15,20 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import Notification
 
 from domain.application import SalesProcess
 from domain.entries import Entry
 from domain.opportunity import Opportunity, entry_of
+from projections.partitions import read_page
 from projections.rows import DealRows, deal_rows
-from projections.schema import PROJECTION
-from projections.store import ProjectionError, ReadStore
+from projections.schema import PROJECTION, SHADOW
+from projections.store import ProjectionError, ReadStore, TrackingConflict, part_tracking
+
+if TYPE_CHECKING:
+    from domain.settings import Settings
 
 PAGE_SIZE = 1000
 REBUILD_PAGE_SIZE = 5000
@@ -70,6 +75,19 @@ class _EventFailed(Exception):
 _Got = list[tuple[Notification, Entry]]
 
 
+@dataclass(frozen=True)
+class Slice:
+    """What a projector applies: the events of partition ``part`` of
+    ``parts`` (all of them by default) up to ``stop``, tracked by the row
+    ``tracking``, into the tables of ``suffix`` (the live ones by default)."""
+
+    tracking: str
+    suffix: str = ""
+    part: int = 0
+    parts: int = 1
+    stop: int | None = None
+
+
 class Projector:
     """Applies the event log to the read models, page by page, exactly once."""
 
@@ -80,9 +98,13 @@ class Projector:
         name: str = PROJECTION,
         page_size: int = PAGE_SIZE,
         rows_of: Callable[..., DealRows] = deal_rows,
+        settings: Settings | None = None,
+        workers: int = 1,
     ) -> None:
         self.process, self.read, self.name = process, read, name
         self.page_size, self.rows_of = page_size, rows_of
+        self.settings, self.workers = settings, workers
+        self.slice = Slice(name)
 
     def head(self) -> int:
         """The last notification id in the event log."""
@@ -97,17 +119,50 @@ class Projector:
         """Apply every event after the tracked position; returns how many."""
         applied = 0
         while True:
-            n = self._page(page_size or self.page_size)
-            if n == 0:
+            try:
+                n = self._page(page_size or self.page_size)
+            except TrackingConflict:
+                continue  # another follower applied this page first: go on from there
+            if n is None:
                 return applied
             applied += n
-            if progress is not None:
+            if progress is not None and n:
                 progress(n)
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Empty the read models and apply the whole log again."""
-        self.read.reset(self.name)
-        return self.catch_up(progress, REBUILD_PAGE_SIZE)
+        """Apply the whole log again into fresh tables, then swap them in.
+
+        Readers keep the old tables until the swap. With ``workers`` above 1
+        the deals are split among that many processes (this one included),
+        each applying the whole history of its deals; a failing or killed
+        worker stops the rebuild and leaves the live tables as they were.
+        """
+        from projections.workers import Helpers
+
+        parts = self.workers
+        if parts > 1 and self.settings is None:
+            raise ValueError("a rebuild in several processes needs the settings")
+        with self.read.rebuild_lock(self.name):
+            head = self.head()
+            self.read.begin_rebuild(self.name, parts)
+            with Helpers(self.settings, self.name, head, parts) as helpers:
+                mine = self.on_slice(Slice(part_tracking(self.name, 0), SHADOW, 0, parts, head))
+
+                def report(n: int) -> None:
+                    if progress is not None:
+                        progress(n)
+                    helpers.poll(progress)
+
+                applied = mine.catch_up(report, REBUILD_PAGE_SIZE)
+                applied += helpers.wait(progress)
+            self.read.finish_rebuild(self.name, parts, head)
+        return applied
+
+    def on_slice(self, part: Slice) -> Projector:
+        """This projector, applying ``part`` instead."""
+        other = Projector(self.process, self.read, self.name, self.page_size, self.rows_of)
+        other.slice = part
+        return other
 
     def follow(self, stop: threading.Event, interval: float = 0.1) -> None:
         """Keep catching up until ``stop`` is set (short polling, both stores)."""
@@ -116,26 +171,33 @@ class Projector:
                 stop.wait(interval)
 
     # -- one page -----------------------------------------------------------
-    def _page(self, limit: int, stop: int | None = None) -> int:
+    def _page(self, limit: int, stop: int | None = None) -> int | None:
+        """Apply the next page; how many events it held (``None``: none left)."""
+        part = self.slice
+        if stop is None:
+            stop = part.stop
         try:
-            with _cycle_collector_paused(), self.read.page(self.name) as page:
-                notes = self.process.recorder.select_notifications(page.start + 1, limit, stop=stop)
-                if not notes:
-                    return 0
-                new = self._decode(notes)
-                # A deal opened in this page had no event in an earlier one, so
-                # it has no rows yet: nothing to load, nothing to delete.
-                known = [deal for deal, got in new.items() if all(e.seq != 1 for _, e in got)]
-                old = page.load_entries(known) if known else {}
-                page.replace(
-                    known, (self._rows(deal, old.get(deal, []), got) for deal, got in new.items())
+            with _cycle_collector_paused(), self.read.page(part.tracking, part.suffix) as page:
+                notes, last = read_page(
+                    self.process.recorder, page.start + 1, limit, stop, part.part, part.parts
                 )
-                page.advance(notes[-1].id)
+                if last is None:
+                    return None
+                if notes:
+                    new = self._decode(notes)
+                    # A deal opened in this page had no event in an earlier one,
+                    # so it has no rows yet: nothing to load, nothing to delete.
+                    known = [d for d, got in new.items() if all(e.seq != 1 for _, e in got)]
+                    old = page.load_entries(known) if known else {}
+                    page.replace(
+                        known, (self._rows(d, old.get(d, []), got) for d, got in new.items())
+                    )
+                page.advance(last)
                 return len(notes)
         except _EventFailed as failed:
             bad = failed.notification
             # Apply what came before the failing event, then stop at it.
-            if stop is None and bad.id > 1:
+            if bad.id > 1 and (stop is None or bad.id <= stop):
                 self._page(limit, stop=bad.id - 1)
             raise ProjectionError(
                 f"projection {self.name} stopped at event {bad.id}"

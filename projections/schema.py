@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 PROJECTION = "reporting"
 TRACKING_TABLE = "salesflow_tracking"
+#: A rebuild writes into tables of this suffix, then swaps them in at once.
+SHADOW = "__rebuild"
 
 
 @dataclass(frozen=True)
@@ -163,11 +165,30 @@ LOSSES = Table(
 TABLES: tuple[Table, ...] = (PIPELINE, STAGE_HISTORY, AUDIT_TRAIL, MILESTONES, LOSSES)
 
 
-def create_table_sql(table: Table, dialect: str, prefix: str = "") -> list[str]:
-    """CREATE TABLE and an index on the business key, for a dialect."""
+def create_table_sql(
+    table: Table, dialect: str, prefix: str = "", suffix: str = "", key_index: bool = True
+) -> list[str]:
+    """CREATE TABLE (named ``prefix + name + suffix``) and, unless told not
+    to, an index on the business key, for a dialect.
+
+    The primary key is named after the table, so that a rebuilt table swapped
+    in under the live name can take the live key's name too (PostgreSQL).
+    """
     types = _SQL_TYPES[dialect]
     cols = ", ".join(f"{name} {types[kind]}" for name, kind in table.columns)
-    name = f"{prefix}{table.name}"
-    sql = [f"CREATE TABLE IF NOT EXISTS {name} ({cols}, PRIMARY KEY ({', '.join(table.key)}))"]
-    sql.append(f"CREATE INDEX IF NOT EXISTS {table.name}_key_idx ON {name} (key)")
+    name = f"{prefix}{table.name}{suffix}"
+    key = f"PRIMARY KEY ({', '.join(table.key)})"
+    if dialect == "postgresql":
+        key = f"CONSTRAINT {table.name}{suffix}_pkey {key}"
+    sql = [f"CREATE TABLE IF NOT EXISTS {name} ({cols}, {key})"]
+    if key_index:
+        sql.append(key_index_sql(table, prefix, suffix))
     return sql
+
+
+def key_index_sql(table: Table, prefix: str = "", suffix: str = "") -> str:
+    """The index on the business key (``key``) of a table."""
+    return (
+        f"CREATE INDEX IF NOT EXISTS {table.name}{suffix}_key_idx"
+        f" ON {prefix}{table.name}{suffix} (key)"
+    )

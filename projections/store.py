@@ -21,11 +21,24 @@ import psycopg
 from domain.entries import Entry
 from domain.settings import Store
 from projections.rows import DealRows, Row
-from projections.schema import AUDIT_TRAIL, TABLES, TRACKING_TABLE, Table, create_table_sql
+from projections.schema import (
+    AUDIT_TRAIL,
+    SHADOW,
+    TABLES,
+    TRACKING_TABLE,
+    Table,
+    create_table_sql,
+    key_index_sql,
+)
 
 
 class ProjectionError(Exception):
     """Raised when the projection cannot apply an event; its position stays before it."""
+
+
+def part_tracking(name: str, part: int) -> str:
+    """The tracking row of one part of a rebuild of projection ``name``."""
+    return f"{name}{SHADOW}/{part}"
 
 
 class TrackingConflict(ProjectionError):
@@ -101,20 +114,30 @@ class ReadStore(ABC):
         """The last notification id applied by projection ``name``."""
 
     @abstractmethod
-    def page(self, name: str) -> AbstractContextManager[Page]:
-        """One locked, atomic page of projection ``name``."""
+    def page(self, name: str, suffix: str = "") -> AbstractContextManager[Page]:
+        """One atomic page of projection ``name``, writing the tables of ``suffix``."""
 
     @abstractmethod
-    def reset(self, name: str) -> None:
-        """Empty every read model and move the position back to 0, atomically."""
+    def rebuild_lock(self, name: str) -> AbstractContextManager[None]:
+        """Held for the whole of a rebuild: a second one at once is refused."""
+
+    @abstractmethod
+    def begin_rebuild(self, name: str, parts: int) -> None:
+        """Fresh, empty shadow tables and a tracking row at 0 for each part."""
+
+    @abstractmethod
+    def finish_rebuild(self, name: str, parts: int, position: int) -> None:
+        """Swap the shadow tables in for the live ones and move the projection
+        to ``position``, in one transaction; readers see the old tables or the
+        new ones, never a mix."""
 
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows of a read query, as dicts (times as aware datetimes)."""
 
     @abstractmethod
-    def table(self, table: Table) -> str:
-        """The qualified name of a read-model table."""
+    def table(self, table: Table, suffix: str = "") -> str:
+        """The qualified name of a read-model table (or of its shadow)."""
 
     @abstractmethod
     def close(self) -> None:
@@ -128,12 +151,11 @@ _SQLITE_CHUNK = 64
 
 
 @cache
-def _sqlite_insert(table: Table, rows: int) -> str:
-    """INSERT of ``rows`` rows into ``table``."""
+def _sqlite_insert(table: Table, rows: int, suffix: str = "") -> str:
+    """INSERT of ``rows`` rows into ``table`` (or its shadow)."""
     one = f"({', '.join('?' * len(table.columns))})"
-    return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) VALUES " + ", ".join(
-        [one] * rows
-    )
+    columns = ", ".join(table.column_names)
+    return f"INSERT INTO {table.name}{suffix} ({columns}) VALUES " + ", ".join([one] * rows)
 
 
 def _time_columns(table: Table) -> tuple[int, ...]:
@@ -158,17 +180,18 @@ class SQLiteReadStore(ReadStore):
     dialect = "sqlite"
 
     def __init__(self, path: str) -> None:
+        self.path = path
         self.conn = sqlite3.connect(path, isolation_level=None, timeout=60, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")
         # Builds that default to secure_delete rewrite every freed page: a
-        # rebuild's reset then writes the whole old read model to the WAL (ten
+        # rebuild's swap then writes the whole old read model to the WAL (ten
         # times slower). FAST still clears what it writes anyway; every row
         # deleted here stays in the events.
         self.conn.execute("PRAGMA secure_delete=FAST")
 
-    def table(self, table: Table) -> str:
-        return table.name
+    def table(self, table: Table, suffix: str = "") -> str:
+        return f"{table.name}{suffix}"
 
     def ensure_schema(self) -> None:
         for t in TABLES:
@@ -180,34 +203,89 @@ class SQLiteReadStore(ReadStore):
         )
 
     def position(self, name: str) -> int:
+        row = self._position(name)
+        return row if row is not None else 0
+
+    def _position(self, name: str) -> int | None:
         row = self.conn.execute(
             f"SELECT position FROM {TRACKING_TABLE} WHERE name = ?", (name,)
         ).fetchone()
-        return int(row[0]) if row else 0
+        return int(row[0]) if row else None
 
     @contextmanager
-    def page(self, name: str) -> Iterator[Page]:
-        self.conn.execute("BEGIN IMMEDIATE")  # the write lock, before reading the position
-        try:
+    def page(self, name: str, suffix: str = "") -> Iterator[Page]:
+        # SQLite has one write lock for the whole file. Holding it while the
+        # page is read and its rows computed would make rebuild workers take
+        # turns; so the page starts from the position as read, and the write
+        # lock is taken only to write (``_SQLitePage.lock``), where the
+        # position is checked again, and moved by compare-and-set.
+        start = self._position(name)
+        if start is None:
             self.conn.execute(
                 f"INSERT OR IGNORE INTO {TRACKING_TABLE} (name, position) VALUES (?, 0)",
                 (name,),
             )
-            yield _SQLitePage(self, name, self.position(name))
+            start = self.position(name)
+        try:
+            yield _SQLitePage(self, name, suffix, start)
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
 
-    def reset(self, name: str) -> None:
+    @contextmanager
+    def rebuild_lock(self, name: str) -> Iterator[None]:
+        import fcntl
+
+        with open(f"{self.path}.{name}.rebuild-lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ProjectionError(f"a rebuild of {name} is already running") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def begin_rebuild(self, name: str, parts: int) -> None:
+        with self._write():
+            for t in TABLES:
+                self.conn.execute(f"DROP TABLE IF EXISTS {t.name}{SHADOW}")
+                # The key index comes at the swap: built once, sorted, faster
+                # than kept up row by row.
+                for sql in create_table_sql(t, "sqlite", suffix=SHADOW, key_index=False):
+                    self.conn.execute(sql)
+            self._drop_parts(name)
+            self.conn.executemany(
+                f"INSERT INTO {TRACKING_TABLE} (name, position) VALUES (?, 0)",
+                [(part_tracking(name, i),) for i in range(parts)],
+            )
+
+    def finish_rebuild(self, name: str, parts: int, position: int) -> None:
+        with self._write():
+            for t in TABLES:
+                self.conn.execute(f"DROP TABLE IF EXISTS {t.name}")
+                self.conn.execute(f"ALTER TABLE {t.name}{SHADOW} RENAME TO {t.name}")
+                self.conn.execute(key_index_sql(t))
+            self._drop_parts(name)
+            self.conn.execute(
+                f"INSERT OR REPLACE INTO {TRACKING_TABLE} (name, position) VALUES (?, ?)",
+                (name, position),
+            )
+
+    def _drop_parts(self, name: str) -> None:
+        prefix = part_tracking(name, 0)[:-1]
+        self.conn.execute(
+            f"DELETE FROM {TRACKING_TABLE} WHERE substr(name, 1, ?) = ?", (len(prefix), prefix)
+        )
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            for t in TABLES:
-                self.conn.execute(f"DELETE FROM {t.name}")
-            self.conn.execute(
-                f"INSERT OR REPLACE INTO {TRACKING_TABLE} (name, position) VALUES (?, 0)",
-                (name,),
-            )
+            yield
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
@@ -221,25 +299,31 @@ class SQLiteReadStore(ReadStore):
 
 
 class _SQLitePage(Page):
-    def __init__(self, store: SQLiteReadStore, name: str, start: int) -> None:
-        self.store, self.name, self.start = store, name, start
+    def __init__(self, store: SQLiteReadStore, name: str, suffix: str, start: int) -> None:
+        self.store, self.name, self.suffix, self.start = store, name, suffix, start
 
     def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry]]:
         marks = ",".join("?" * len(deal_ids))
         return entries_by_deal(
             self.store.conn.execute(
-                f"SELECT {ENTRY_COLUMNS} FROM audit_trail WHERE deal_id IN ({marks})",
+                f"SELECT {ENTRY_COLUMNS} FROM {AUDIT_TRAIL.name}{self.suffix}"
+                f" WHERE deal_id IN ({marks})",
                 tuple(deal_ids),
             )
         )
 
-    def replace(self, deal_ids: Sequence[str], rows: Iterable[DealRows]) -> None:
+    def lock(self) -> None:
+        """Take the write lock; the position must still be where the page started."""
         conn = self.store.conn
-        if deal_ids:
-            marks = ",".join("?" * len(deal_ids))
-            for t in TABLES:
-                conn.execute(f"DELETE FROM {t.name} WHERE deal_id IN ({marks})", tuple(deal_ids))
-        # Each table's rows as one flat parameter list, times as UTC text.
+        if conn.in_transaction:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        if self.store.position(self.name) != self.start:
+            raise TrackingConflict(f"projection {self.name} moved from {self.start} meanwhile")
+
+    def replace(self, deal_ids: Sequence[str], rows: Iterable[DealRows]) -> None:
+        # Each table's rows as one flat parameter list, times as UTC text:
+        # computed before the write lock is taken.
         params: list[list[Any]] = [[] for _ in TABLES]
         for deal in rows:
             for flat, times, table_rows in zip(
@@ -251,6 +335,15 @@ class _SQLitePage(Page):
                     for i in times:
                         if (moment := flat[base + i]) is not None:
                             flat[base + i] = _utc_text(moment)
+        self.lock()
+        conn = self.store.conn
+        if deal_ids:
+            marks = ",".join("?" * len(deal_ids))
+            for t in TABLES:
+                conn.execute(
+                    f"DELETE FROM {t.name}{self.suffix} WHERE deal_id IN ({marks})",
+                    tuple(deal_ids),
+                )
         for t, flat in zip(TABLES, params, strict=True):
             self._insert(t, flat)
 
@@ -260,12 +353,17 @@ class _SQLitePage(Page):
         step = _SQLITE_CHUNK * width
         whole = len(flat) - len(flat) % step
         for start in range(0, whole, step):
-            conn.execute(_sqlite_insert(table, _SQLITE_CHUNK), flat[start : start + step])
+            conn.execute(
+                _sqlite_insert(table, _SQLITE_CHUNK, self.suffix), flat[start : start + step]
+            )
         if whole < len(flat):
             rest = range(whole, len(flat), width)
-            conn.executemany(_sqlite_insert(table, 1), (flat[i : i + width] for i in rest))
+            conn.executemany(
+                _sqlite_insert(table, 1, self.suffix), (flat[i : i + width] for i in rest)
+            )
 
     def advance(self, position: int) -> None:
+        self.lock()
         cur = self.store.conn.execute(
             f"UPDATE {TRACKING_TABLE} SET position = ? WHERE name = ? AND position = ?",
             (position, self.name, self.start),
@@ -283,8 +381,8 @@ class PostgresReadStore(ReadStore):
         self.schema = store.reporting_schema
         self.conn = psycopg.connect(store.conninfo(), autocommit=True)
 
-    def table(self, table: Table) -> str:
-        return f"{self.schema}.{table.name}"
+    def table(self, table: Table, suffix: str = "") -> str:
+        return f"{self.schema}.{table.name}{suffix}"
 
     @property
     def _tracking(self) -> str:
@@ -311,7 +409,7 @@ class PostgresReadStore(ReadStore):
         return int(row[0]) if row else 0
 
     @contextmanager
-    def page(self, name: str) -> Iterator[Page]:
+    def page(self, name: str, suffix: str = "") -> Iterator[Page]:
         with self.conn.transaction():
             self.conn.execute(
                 f"INSERT INTO {self._tracking} (name, position)"
@@ -323,21 +421,60 @@ class PostgresReadStore(ReadStore):
                 (name,),
             ).fetchone()
             assert row is not None
-            yield _PostgresPage(self, name, int(row[0]))
+            yield _PostgresPage(self, name, suffix, int(row[0]))
 
-    def reset(self, name: str) -> None:
+    @contextmanager
+    def rebuild_lock(self, name: str) -> Iterator[None]:
+        key = f"{self.schema}.{name}"
+        row = self.conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,)).fetchone()
+        if not (row and row[0]):
+            raise ProjectionError(f"a rebuild of {name} is already running")
+        try:
+            yield
+        finally:
+            self.conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
+    def begin_rebuild(self, name: str, parts: int) -> None:
+        with self.conn.transaction():
+            for t in TABLES:
+                self.conn.execute(f"DROP TABLE IF EXISTS {self.table(t, SHADOW)}")
+                # The key index comes at the swap: built once, sorted, faster
+                # than kept up row by row.
+                for sql in create_table_sql(
+                    t, "postgresql", f"{self.schema}.", SHADOW, key_index=False
+                ):
+                    self.conn.execute(sql)
+            self._drop_parts(name)
+            with self.conn.cursor() as cur:
+                cur.executemany(
+                    f"INSERT INTO {self._tracking} (name, position) VALUES (%s, 0)",
+                    [(part_tracking(name, i),) for i in range(parts)],
+                )
+
+    def finish_rebuild(self, name: str, parts: int, position: int) -> None:
         with self.conn.transaction():
             self.conn.execute(
-                f"SELECT position FROM {self._tracking} WHERE name = %s FOR UPDATE",
-                (name,),
+                f"SELECT position FROM {self._tracking} WHERE name = %s FOR UPDATE", (name,)
             )
             for t in TABLES:
-                self.conn.execute(f"TRUNCATE {self.table(t)}")
+                self.conn.execute(f"DROP TABLE IF EXISTS {self.table(t)}")
+                self.conn.execute(f"ALTER TABLE {self.table(t, SHADOW)} RENAME TO {t.name}")
+                self.conn.execute(
+                    f"ALTER INDEX {self.schema}.{t.name}{SHADOW}_pkey RENAME TO {t.name}_pkey"
+                )
+                self.conn.execute(key_index_sql(t, f"{self.schema}."))
+            self._drop_parts(name)
             self.conn.execute(
-                f"INSERT INTO {self._tracking} (name, position)"
-                " VALUES (%s, 0) ON CONFLICT (name) DO UPDATE SET position = 0",
-                (name,),
+                f"INSERT INTO {self._tracking} (name, position) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                (name, position),
             )
+
+    def _drop_parts(self, name: str) -> None:
+        prefix = part_tracking(name, 0)[:-1]
+        self.conn.execute(
+            f"DELETE FROM {self._tracking} WHERE left(name, %s) = %s", (len(prefix), prefix)
+        )
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self.conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
@@ -349,11 +486,11 @@ class PostgresReadStore(ReadStore):
 
 
 class _PostgresPage(Page):
-    def __init__(self, store: PostgresReadStore, name: str, start: int) -> None:
-        self.store, self.name, self.start = store, name, start
+    def __init__(self, store: PostgresReadStore, name: str, suffix: str, start: int) -> None:
+        self.store, self.name, self.suffix, self.start = store, name, suffix, start
 
     def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry]]:
-        audit = self.store.table(AUDIT_TRAIL)
+        audit = self.store.table(AUDIT_TRAIL, self.suffix)
         return entries_by_deal(
             self.store.conn.execute(
                 f"SELECT {ENTRY_COLUMNS} FROM {audit} WHERE deal_id = ANY(%s)",
@@ -367,7 +504,7 @@ class _PostgresPage(Page):
             ids = list(deal_ids)
             for t in TABLES:
                 conn.execute(
-                    f"DELETE FROM {self.store.table(t)} WHERE deal_id = ANY(%s)",
+                    f"DELETE FROM {self.store.table(t, self.suffix)} WHERE deal_id = ANY(%s)",
                     (ids,),
                 )
         # The audit trail (most of the rows) streams to the server while the
@@ -389,7 +526,8 @@ class _PostgresPage(Page):
                         _copy_rows(copy, batch, _TIME_COLUMNS[i])
 
     def _copy_sql(self, table: Table) -> str:
-        return f"COPY {self.store.table(table)} ({', '.join(table.column_names)}) FROM STDIN"
+        columns = ", ".join(table.column_names)
+        return f"COPY {self.store.table(table, self.suffix)} ({columns}) FROM STDIN"
 
     def advance(self, position: int) -> None:
         cur = self.store.conn.execute(
