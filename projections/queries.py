@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.entries import Entry
+from domain.opportunity import deal_id
 from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, TABLES, Table
 from projections.store import ENTRY_COLUMNS, ReadStore, as_json, as_moment, entries_by_deal
 
@@ -56,7 +57,8 @@ def pipeline(read: ReadStore, tz: ZoneInfo, as_of: datetime) -> list[dict[str, A
 def audit(read: ReadStore, tz: ZoneInfo, key: str) -> list[dict[str, Any]]:
     """The deal's history, one row per entry, in seq order."""
     rows = read.query(
-        f"SELECT * FROM {read.table(AUDIT_TRAIL)} WHERE key = %s ORDER BY seq", (key,)
+        f"SELECT * FROM {read.table(AUDIT_TRAIL)} WHERE deal_id = %s AND key = %s ORDER BY seq",
+        (str(deal_id(key)), key),
     )
     return [_typed(AUDIT_TRAIL, r, tz) for r in rows]
 
@@ -69,7 +71,11 @@ def losses(read: ReadStore, tz: ZoneInfo) -> list[dict[str, Any]]:
 
 def entries(read: ReadStore, key: str | None = None) -> dict[str, list[Entry]]:
     """Deals' histories as projected into the audit trail (one deal, or all)."""
-    where, params = ("WHERE key = %s", (key,)) if key is not None else ("", ())
+    where, params = (
+        ("WHERE deal_id = %s AND key = %s", (str(deal_id(key)), key))
+        if key is not None
+        else ("", ())
+    )
     rows = read.query(
         f"SELECT {ENTRY_COLUMNS} FROM {read.table(AUDIT_TRAIL)} {where} ORDER BY deal_id, seq",
         params,

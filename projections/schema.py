@@ -16,11 +16,18 @@ SHADOW = "__rebuild"
 
 @dataclass(frozen=True)
 class Table:
-    """A read-model table: its name, its columns (name, type) and its key."""
+    """A read-model table: its name, its columns (name, type) and its key.
+
+    ``by_key``: also indexed on the business key. The one-row-per-deal tables
+    are; the per-event and per-stay ones are found by ``deal_id`` (the id of
+    a key is fixed: ``domain.opportunity.deal_id``), which spares the largest
+    tables a second index to keep up.
+    """
 
     name: str
     columns: tuple[tuple[str, str], ...]
     key: tuple[str, ...]
+    by_key: bool = True
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -95,6 +102,7 @@ STAGE_HISTORY = Table(
         ("duration_days", "real"),
     ),
     ("deal_id", "stay"),
+    by_key=False,
 )
 
 AUDIT_TRAIL = Table(
@@ -116,6 +124,7 @@ AUDIT_TRAIL = Table(
         ("retracted_by_seq", "int"),
     ),
     ("deal_id", "seq"),
+    by_key=False,
 )
 
 MILESTONES = Table(
@@ -137,6 +146,7 @@ MILESTONES = Table(
         ("forced_past", "bool"),
     ),
     ("deal_id", "milestone", "period"),
+    by_key=False,
 )
 
 LOSSES = Table(
@@ -181,7 +191,7 @@ def create_table_sql(
     if dialect == "postgresql":
         key = f"CONSTRAINT {table.name}{suffix}_pkey {key}"
     sql = [f"CREATE TABLE IF NOT EXISTS {name} ({cols}, {key})"]
-    if key_index:
+    if key_index and table.by_key:
         sql.append(key_index_sql(table, prefix, suffix))
     return sql
 

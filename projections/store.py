@@ -268,7 +268,8 @@ class SQLiteReadStore(ReadStore):
             for t in TABLES:
                 self.conn.execute(f"DROP TABLE IF EXISTS {t.name}")
                 self.conn.execute(f"ALTER TABLE {t.name}{SHADOW} RENAME TO {t.name}")
-                self.conn.execute(key_index_sql(t))
+                if t.by_key:
+                    self.conn.execute(key_index_sql(t))
             self._drop_parts(name)
             self.conn.execute(
                 f"INSERT OR REPLACE INTO {TRACKING_TABLE} (name, position) VALUES (?, ?)",
@@ -380,6 +381,7 @@ class PostgresReadStore(ReadStore):
     def __init__(self, store: Store) -> None:
         self.schema = store.reporting_schema
         self.conn = psycopg.connect(store.conninfo(), autocommit=True)
+        self.conn.execute("SET synchronous_commit = off")
 
     def table(self, table: Table, suffix: str = "") -> str:
         return f"{self.schema}.{table.name}{suffix}"
@@ -462,7 +464,8 @@ class PostgresReadStore(ReadStore):
                 self.conn.execute(
                     f"ALTER INDEX {self.schema}.{t.name}{SHADOW}_pkey RENAME TO {t.name}_pkey"
                 )
-                self.conn.execute(key_index_sql(t, f"{self.schema}."))
+                if t.by_key:
+                    self.conn.execute(key_index_sql(t, f"{self.schema}."))
             self._drop_parts(name)
             self.conn.execute(
                 f"INSERT INTO {self._tracking} (name, position) VALUES (%s, %s)"
