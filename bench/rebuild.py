@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.generate import generate
 from cli.context import Salesflow
 from domain.settings import Settings, Store
-from projections.engine import REBUILD_PAGE_SIZE
+from projections.rebuild import REBUILD_PAGE_SIZE
 
 DATA = Path(__file__).resolve().parent / "data"
 PG = os.environ.get("SALESFLOW_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

@@ -24,14 +24,13 @@ from domain.entries import Entry
 from domain.opportunity import Opportunity, entry_of
 from projections.partitions import read_page
 from projections.rows import DealRows, deal_rows
-from projections.schema import PROJECTION, SHADOW
-from projections.store import ProjectionError, ReadStore, TrackingConflict, part_tracking
+from projections.schema import PROJECTION
+from projections.store import ProjectionError, ReadStore, TrackingConflict
 
 if TYPE_CHECKING:
     from domain.settings import Settings
 
 PAGE_SIZE = 1000
-REBUILD_PAGE_SIZE = 5000
 
 
 @dataclass(frozen=True)
@@ -114,11 +113,15 @@ class Projector:
         return Status(self.name, self.read.position(self.name), self.head())
 
     def catch_up(
-        self, progress: Callable[[int], None] | None = None, page_size: int | None = None
+        self,
+        progress: Callable[[int], None] | None = None,
+        page_size: int | None = None,
+        until: Callable[[], bool] | None = None,
     ) -> int:
-        """Apply every event after the tracked position; returns how many."""
+        """Apply every event after the tracked position (or stop between
+        pages once ``until()`` is true); returns how many."""
         applied = 0
-        while True:
+        while until is None or not until():
             try:
                 n = self._page(page_size or self.page_size)
             except TrackingConflict:
@@ -128,35 +131,21 @@ class Projector:
             applied += n
             if progress is not None and n:
                 progress(n)
+        return applied
 
-    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+    def rebuild(
+        self, progress: Callable[[int], None] | None = None, page_size: int | None = None
+    ) -> int:
         """Apply the whole log again into fresh tables, then swap them in.
 
         Readers keep the old tables until the swap. With ``workers`` above 1
-        the deals are split among that many processes (this one included),
-        each applying the whole history of its deals; a failing or killed
-        worker stops the rebuild and leaves the live tables as they were.
+        the deals are split among that many processes (this one included);
+        a failing or killed worker stops the rebuild and leaves the live
+        tables as they were. See ``projections.rebuild``.
         """
-        from projections.workers import Helpers
+        from projections.rebuild import REBUILD_PAGE_SIZE, rebuild
 
-        parts = self.workers
-        if parts > 1 and self.settings is None:
-            raise ValueError("a rebuild in several processes needs the settings")
-        with self.read.rebuild_lock(self.name):
-            head = self.head()
-            self.read.begin_rebuild(self.name, parts)
-            with Helpers(self.settings, self.name, head, parts) as helpers:
-                mine = self.on_slice(Slice(part_tracking(self.name, 0), SHADOW, 0, parts, head))
-
-                def report(n: int) -> None:
-                    if progress is not None:
-                        progress(n)
-                    helpers.poll(progress)
-
-                applied = mine.catch_up(report, REBUILD_PAGE_SIZE)
-                applied += helpers.wait(progress)
-            self.read.finish_rebuild(self.name, parts, head)
-        return applied
+        return rebuild(self, progress, page_size or REBUILD_PAGE_SIZE)
 
     def on_slice(self, part: Slice) -> Projector:
         """This projector, applying ``part`` instead."""

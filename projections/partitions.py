@@ -20,9 +20,10 @@ from eventsourcing.persistence import ApplicationRecorder, Notification
 MAX_PARTS = 16
 
 
-def partition_of(deal_id: UUID, parts: int) -> int:
+def partition_of(deal_id: UUID | str, parts: int) -> int:
     """The partition of a deal among ``parts``."""
-    return deal_id.bytes[15] % parts
+    uid = deal_id if isinstance(deal_id, UUID) else UUID(deal_id)
+    return uid.bytes[15] % parts
 
 
 def read_page(

@@ -128,6 +128,11 @@ class ReadStore(ABC):
         """Fresh, empty shadow tables and a tracking row at 0 for each part."""
 
     @abstractmethod
+    def start_parts(self, name: str, parts: int, position: int) -> None:
+        """Move every part's tracking row to ``position`` (where one process
+        applied the log alone so far)."""
+
+    @abstractmethod
     def finish_rebuild(self, name: str, parts: int, position: int) -> None:
         """Swap the shadow tables in for the live ones and move the projection
         to ``position``, in one transaction; readers see the old tables or the
@@ -263,6 +268,13 @@ class SQLiteReadStore(ReadStore):
             self.conn.executemany(
                 f"INSERT INTO {TRACKING_TABLE} (name, position) VALUES (?, 0)",
                 [(part_tracking(name, i),) for i in range(parts)],
+            )
+
+    def start_parts(self, name: str, parts: int, position: int) -> None:
+        with self._write():
+            self.conn.executemany(
+                f"UPDATE {TRACKING_TABLE} SET position = ? WHERE name = ?",
+                [(position, part_tracking(name, i)) for i in range(parts)],
             )
 
     def finish_rebuild(self, name: str, parts: int, position: int) -> None:
@@ -460,6 +472,13 @@ class PostgresReadStore(ReadStore):
                     f"INSERT INTO {self._tracking} (name, position) VALUES (%s, 0)",
                     [(part_tracking(name, i),) for i in range(parts)],
                 )
+
+    def start_parts(self, name: str, parts: int, position: int) -> None:
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.executemany(
+                f"UPDATE {self._tracking} SET position = %s WHERE name = %s",
+                [(position, part_tracking(name, i)) for i in range(parts)],
+            )
 
     def finish_rebuild(self, name: str, parts: int, position: int) -> None:
         with self.conn.transaction():

@@ -1,0 +1,218 @@
+"""A rebuild: the whole log applied again into shadow tables, then swapped in.
+
+The deals are split among worker processes by the last byte of their id:
+this one and helpers, each applying whole histories of its own deals. The
+helpers are started with ``spawn`` (a fresh interpreter opens its own
+connections, where a forked one would share the parent's sockets) and take a
+moment to import the application; meanwhile this process applies the log
+alone, every deal. Once every helper is ready, it stops at a page boundary,
+starts every partition from where it got, and lets them go. If it reaches
+the head first, it stops them: a small store never waits for them.
+
+Helpers report progress, their end or their failure on a queue; the rebuild
+waits for all of them before the swap, and stops them all if one fails or
+dies. Readers keep the old tables until the swap, and a failed rebuild leaves
+them as they were.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from projections.schema import SHADOW
+from projections.store import ProjectionError, part_tracking
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from multiprocessing.process import BaseProcess
+
+    from domain.settings import Settings
+    from projections.engine import Projector
+
+#: Events per page of a rebuild (per partition, once split).
+REBUILD_PAGE_SIZE = 5000
+
+
+def rebuild(
+    projector: Projector,
+    progress: Callable[[int], None] | None = None,
+    page_size: int = REBUILD_PAGE_SIZE,
+) -> int:
+    """Rebuild ``projector``'s read models in ``projector.workers`` processes,
+    in pages of ``page_size`` events (per process); returns how many events
+    were applied."""
+    from projections.engine import Slice
+
+    name, parts, read = projector.name, projector.workers, projector.read
+    if parts > 1 and projector.settings is None:
+        raise ValueError("a rebuild in several processes needs the settings")
+    mine = part_tracking(name, 0)
+    with read.rebuild_lock(name):
+        head = projector.head()
+        read.begin_rebuild(name, parts)
+        with Helpers(projector.settings, name, head, parts, page_size) as helpers:
+
+            def report(n: int) -> None:
+                if progress is not None:
+                    progress(n)
+                helpers.poll(progress)
+
+            alone = projector.on_slice(Slice(mine, SHADOW, 0, 1, head))
+            applied = alone.catch_up(report, page_size, until=helpers.ready)
+            if read.position(mine) < head:
+                read.start_parts(name, parts, read.position(mine))
+                helpers.go()
+                split = projector.on_slice(Slice(mine, SHADOW, 0, parts, head))
+                applied += split.catch_up(report, page_size)
+                applied += helpers.wait(progress)
+        read.finish_rebuild(name, parts, head)
+    return applied
+
+
+class Helpers:
+    """Partitions 1 to ``parts - 1`` of a rebuild, each in its own process."""
+
+    def __init__(
+        self, settings: Settings | None, name: str, head: int, parts: int, page_size: int
+    ) -> None:
+        self.settings, self.name, self.head, self.parts = settings, name, head, parts
+        self.page_size = page_size
+        self.applied = 0
+        self._ready: set[int] = set()
+        self._done: set[int] = set()
+        self._procs: list[BaseProcess] = []
+        self._queue: Any = None
+        self._go: Any = None
+
+    def __enter__(self) -> Helpers:
+        if self.parts > 1:
+            ctx = multiprocessing.get_context("spawn")
+            self._queue, self._go = ctx.Queue(), ctx.Event()
+            for part in range(1, self.parts):
+                proc = ctx.Process(
+                    target=_work,
+                    args=(
+                        self.settings,
+                        self.name,
+                        self.head,
+                        part,
+                        self.parts,
+                        self.page_size,
+                        self._queue,
+                        self._go,
+                    ),
+                    name=f"salesflow-rebuild-{part}",
+                    daemon=True,
+                )
+                proc.start()
+                self._procs.append(proc)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for proc in self._procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+        if self._queue is not None:
+            self._queue.close()
+
+    def ready(self) -> bool:
+        """Whether every helper has started and waits to be let go."""
+        self.poll(None)
+        return len(self._ready) == self.parts - 1
+
+    def go(self) -> None:
+        """Let the helpers apply their partitions (from their tracked positions)."""
+        if self._go is not None:
+            self._go.set()
+
+    def poll(self, progress: Callable[[int], None] | None) -> None:
+        """Take in what the helpers reported so far, without waiting."""
+        while self._queue is not None:
+            try:
+                message = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            self._take(message, progress)
+
+    def wait(self, progress: Callable[[int], None] | None) -> int:
+        """Wait until every helper is done; returns how many events they applied."""
+        while len(self._done) < self.parts - 1:
+            try:
+                message = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                self._check_alive()
+                continue
+            self._take(message, progress)
+        return self.applied
+
+    def _check_alive(self) -> None:
+        for part, proc in enumerate(self._procs, 1):
+            if part not in self._done and not proc.is_alive():
+                self.poll(None)  # its last words may still be in the queue
+                if part not in self._done:
+                    raise ProjectionError(
+                        f"rebuild of {self.name}: worker {part} died (exit code {proc.exitcode})"
+                    )
+
+    def _take(self, message: tuple[str, int, Any], progress: Callable[[int], None] | None) -> None:
+        kind, part, value = message
+        if kind == "progress":
+            self.applied += value
+            if progress is not None:
+                progress(value)
+        elif kind == "ready":
+            self._ready.add(part)
+        elif kind == "done":
+            self._done.add(part)
+        else:
+            raise ProjectionError(value)
+
+
+def _work(
+    settings: Settings,
+    name: str,
+    head: int,
+    part: int,
+    parts: int,
+    page_size: int,
+    out: Any,
+    go: Any,
+) -> None:
+    """A helper's life: open the store, say it is ready, wait to be let go,
+    apply partition ``part``, report."""
+    # Imported here: a fresh interpreter imports what it needs when it runs this.
+    from domain.application import open_process
+    from projections.engine import Projector, Slice
+    from projections.store import open_read_store
+
+    try:
+        process = open_process(settings)
+        try:
+            read = open_read_store(settings.store)
+            try:
+                out.put(("ready", part, 0))
+                while not go.wait(0.5):
+                    parent = multiprocessing.parent_process()
+                    if parent is None or not parent.is_alive():
+                        return
+                mine = Projector(process, read, name).on_slice(
+                    Slice(part_tracking(name, part), SHADOW, part, parts, head)
+                )
+                mine.catch_up(lambda n: out.put(("progress", part, n)), page_size)
+            finally:
+                read.close()
+        finally:
+            process.close()
+    except Exception as exc:
+        out.put(("failed", part, f"rebuild of {name}, worker {part}: {exc}"))
+        return
+    out.put(("done", part, 0))

@@ -1,0 +1,170 @@
+"""A rebuild in several processes: the deals split among them, the result the
+same as one process's, the live tables untouched until the swap."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from cli.context import Salesflow
+from domain.demo_data import load_demo
+from projections.partitions import partition_of, read_page
+from projections.rebuild import Helpers
+from projections.schema import AUDIT_TRAIL, PROJECTION
+from projections.store import ProjectionError
+from tests.conftest import make_flow
+from tests.support import do, open_deal
+from tests.test_projection_engine import Snapshot, event_count, snapshot
+
+
+@pytest.fixture
+def busy(store_url: str) -> Iterator[Salesflow]:
+    """A store whose deals interleave in the log, incrementally projected."""
+    f = make_flow(store_url)
+    load_demo(f.process)
+    for i in range(12):
+        open_deal(f.process, f"R-{i:02d}")
+    for i in range(12):
+        do(f.process, "activity", f"R-{i:02d}", "2026-07-02", kind="visit")
+        do(f.process, "activity", "GS-2026-019", "2026-11-03", kind="call")
+    do(f.process, "retract", "SX-2026-012", "2026-11-04", seq=21, reason="wrong trial result")
+    f.fresh()
+    yield f
+    f.close()
+
+
+class Split:
+    """Holds a rebuild's own process alone for ``alone`` pages, then until
+    its helpers are ready; records what the helpers applied."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, alone: int) -> None:
+        self.by_helpers = 0
+        calls = 0
+        real_ready, real_wait = Helpers.ready, Helpers.wait
+
+        def ready(helpers: Helpers) -> bool:
+            nonlocal calls
+            calls += 1
+            if calls <= alone:
+                return False
+            deadline = time.monotonic() + 60
+            while not real_ready(helpers):
+                assert time.monotonic() < deadline, "helpers never got ready"
+                time.sleep(0.01)
+            return True
+
+        def wait(helpers: Helpers, progress: object) -> int:
+            self.by_helpers = real_wait(helpers, progress)  # type: ignore[arg-type]
+            return self.by_helpers
+
+        monkeypatch.setattr(Helpers, "ready", ready)
+        monkeypatch.setattr(Helpers, "wait", wait)
+
+
+@pytest.mark.parametrize("alone", [0, 3])
+def test_a_rebuild_split_among_processes_equals_incremental_row_for_row(
+    busy: Salesflow, monkeypatch: pytest.MonkeyPatch, alone: int
+) -> None:
+    incremental = snapshot(busy)
+    split = Split(monkeypatch, alone)
+    applied = busy.projector(workers=3).rebuild(page_size=5)
+    assert applied == event_count(busy)
+    assert 0 < split.by_helpers < applied  # every process had deals of its own
+    assert snapshot(busy) == incremental
+    assert busy.read.position(PROJECTION) == event_count(busy)
+
+
+def test_a_small_rebuild_does_not_wait_for_its_helpers(busy: Salesflow) -> None:
+    incremental = snapshot(busy)
+    started = time.monotonic()
+    assert busy.projector(workers=2).rebuild() == event_count(busy)
+    assert snapshot(busy) == incremental
+    # Helpers take a fresh interpreter's start-up; this store needs less.
+    assert time.monotonic() - started < 5
+
+
+def test_a_failing_helper_stops_the_rebuild_and_leaves_the_live_tables(
+    busy: Salesflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(busy)
+    position = busy.read.position(PROJECTION)
+    bad = next(n for n in _all_notes(busy) if partition_of(n.originator_id, 2) == 1 and n.id > 10)
+    _corrupt(busy, bad.id)
+    Split(monkeypatch, 0)
+    stopped = f"worker 1: projection reporting stopped at event {bad.id} "
+    with pytest.raises(ProjectionError, match=stopped):
+        busy.projector(workers=2).rebuild(page_size=5)
+    assert snapshot(busy) == before
+    assert busy.read.position(PROJECTION) == position
+
+
+def test_a_second_rebuild_at_once_is_refused(busy: Salesflow, store_url: str) -> None:
+    other = make_flow(store_url)
+    try:
+        with (
+            busy.read.rebuild_lock(PROJECTION),
+            pytest.raises(ProjectionError, match="already running"),
+        ):
+            other.projector(workers=1).rebuild()
+        assert other.projector(workers=1).rebuild() == event_count(busy)
+    finally:
+        other.close()
+
+
+def test_readers_keep_the_whole_live_tables_during_a_rebuild(busy: Salesflow) -> None:
+    before = snapshot(busy)
+    seen: list[Snapshot] = []
+    busy.projector(workers=1).rebuild(lambda n: seen.append(snapshot(busy)), page_size=5)
+    assert len(seen) > 3
+    assert all(s == before for s in seen)
+    assert len(busy.read.query(f"SELECT seq FROM {busy.read.table(AUDIT_TRAIL)}")) == len(
+        before["audit_trail"]
+    )
+
+
+@pytest.mark.parametrize("parts", [2, 3, 5])
+def test_every_event_falls_in_exactly_one_partition(busy: Salesflow, parts: int) -> None:
+    everything = {n.id: n for n in _all_notes(busy)}
+    head = max(everything)
+    seen: list[int] = []
+    for part in range(parts):
+        start = 1
+        while True:
+            notes, last = read_page(busy.process.recorder, start, 4, head, part, parts)
+            if last is None:
+                break
+            for n in notes:
+                assert partition_of(n.originator_id, parts) == part
+                assert n == everything[n.id]
+            seen.extend(n.id for n in notes)
+            start = last + 1
+    assert sorted(seen) == sorted(everything)
+
+
+def _all_notes(flow: Salesflow) -> list:  # type: ignore[type-arg]
+    return list(flow.process.recorder.select_notifications(1, 100_000))
+
+
+def _corrupt(flow: Salesflow, notification_id: int) -> None:
+    """Overwrite a stored event's state with bytes no transcoder reads."""
+    recorder = flow.process.recorder
+    store = flow.settings.store
+    if store.kind == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(store.path) as conn:
+            conn.execute(
+                f"UPDATE {recorder.events_table_name} SET state = ? WHERE rowid = ?",  # type: ignore[attr-defined]
+                (b"\x00not json", notification_id),
+            )
+    else:
+        import psycopg
+
+        with psycopg.connect(store.conninfo(), autocommit=True) as conn:
+            conn.execute(
+                f"UPDATE {store.events_schema}.{recorder.events_table_name}"  # type: ignore[attr-defined]
+                " SET state = %s WHERE notification_id = %s",
+                (b"\x00not json", notification_id),
+            )
