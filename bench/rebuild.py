@@ -1,12 +1,16 @@
 """Rebuild speed and memory of the read models, against the raw read.
 
     python bench/rebuild.py [--events 100000 1000000] [--stores sqlite postgresql]
+                            [--workers N] [--repeat 3]
 
 For each store and size: generate (or reuse) a seeded store of synthetic deals,
-then, each in a fresh process, (1) the raw read: SELECT the events table in pages
-of the rebuild's page size and json.loads each stored state, nothing else;
-(2) a full rebuild of every read model. Prints events/s for both, their ratio
-and the rebuild's peak memory (max RSS of its process).
+then, each in a fresh process and taking turns ``--repeat`` times, (1) the raw
+read: SELECT the events table in pages of the rebuild's page size and
+json.loads each stored state, nothing else, in one process; (2) a full rebuild
+of every read model with the default number of workers (one per CPU, or
+``--workers``). Prints the median events/s of each, the ratio of the medians,
+and the peak memory (max RSS) of the rebuild's process and of its largest
+helper. Then, once, (3) the same rebuild in one process, for comparison.
 """
 
 from __future__ import annotations
@@ -95,60 +99,85 @@ def _raw_postgres(store: Store, page: int) -> int:
     return n
 
 
-def rebuild(url: str) -> dict[str, float]:
+def rebuild(url: str, workers: int | None) -> dict[str, float]:
     flow = flow_for(url)
-    projector = flow.projector()
+    projector = flow.projector(workers)
     started = time.perf_counter()
     n = projector.rebuild()
     elapsed = time.perf_counter() - started
     flow.close()
-    return {"events": n, "seconds": elapsed, "rate": n / elapsed, "peak_mb": _peak_mb()}
+    return {
+        "events": n,
+        "seconds": elapsed,
+        "rate": n / elapsed,
+        "workers": projector.workers,
+        "peak_mb": _peak_mb(),
+        "helper_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
 
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _in_fresh_process(what: str, url: str) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--measure", what, "--url", url],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+def _in_fresh_process(what: str, url: str, workers: int | None = None) -> dict[str, float]:
+    command = [sys.executable, __file__, "--measure", what, "--url", url]
+    if workers:
+        command += ["--workers", str(workers)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _line(label: str, runs: list[dict[str, float]]) -> dict[str, float]:
+    """Print the run of median rate among ``runs``; returns it."""
+    mid = sorted(runs, key=lambda r: r["rate"])[len(runs) // 2]
+    rates = ", ".join(f"{r['rate']:.0f}" for r in runs)
+    peak = f"peak {mid['peak_mb']:.0f} MB"
+    if mid.get("helper_peak_mb"):
+        peak += f" (+ helpers, each at most {mid['helper_peak_mb']:.0f} MB)"
+    print(
+        f"  {label:<22} {mid['events']:>9.0f} events {mid['seconds']:6.1f} s"
+        f" {mid['rate']:>8.0f}/s   {peak}   [runs: {rates}]",
+        flush=True,
+    )
+    return mid
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--stores", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--workers", type=int, help="rebuild workers (default: one per CPU)")
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--measure", choices=["raw", "rebuild"])
     parser.add_argument("--url")
     args = parser.parse_args()
     if args.measure:
         result = (
-            raw_read(args.url, REBUILD_PAGE_SIZE) if args.measure == "raw" else rebuild(args.url)
+            raw_read(args.url, REBUILD_PAGE_SIZE)
+            if args.measure == "raw"
+            else rebuild(args.url, args.workers)
         )
         print(json.dumps(result))
         return
-    print(f"page size {REBUILD_PAGE_SIZE}; rates in events/s; peak = max RSS of the process")
+    print(
+        f"page size {REBUILD_PAGE_SIZE}; {os.cpu_count()} CPUs; rates in events/s,"
+        f" median of {args.repeat} runs taking turns; peak = max RSS"
+    )
     for kind in args.stores:
         for events in args.events:
             url = store_url(kind, events)
             print(f"{kind}, ~{events} events:", flush=True)
             ensure_generated(url, events)
-            raw = _in_fresh_process("raw", url)
-            built = _in_fresh_process("rebuild", url)
-            print(
-                f"  raw read  {raw['events']:>9.0f} events {raw['seconds']:7.1f} s"
-                f" {raw['rate']:>9.0f}/s   peak {raw['peak_mb']:.0f} MB"
-            )
-            print(
-                f"  rebuild   {built['events']:>9.0f} events {built['seconds']:7.1f} s"
-                f" {built['rate']:>9.0f}/s   peak {built['peak_mb']:.0f} MB"
-            )
+            raws, builds = [], []
+            for _ in range(args.repeat):
+                raws.append(_in_fresh_process("raw", url))
+                builds.append(_in_fresh_process("rebuild", url, args.workers))
+            raw = _line("raw read", raws)
+            built = _line(f"rebuild, {builds[0]['workers']:.0f} processes", builds)
             print(f"  ratio     {built['rate'] / raw['rate']:.1%} of the raw read", flush=True)
+            alone = _line("rebuild, 1 process", [_in_fresh_process("rebuild", url, 1)])
+            print(f"  ratio     {alone['rate'] / raw['rate']:.1%} of the raw read", flush=True)
 
 
 if __name__ == "__main__":
