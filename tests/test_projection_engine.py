@@ -139,13 +139,13 @@ def test_a_failing_event_stops_the_projection_just_before_it(flow: Salesflow) ->
     assert flow.read.position(PROJECTION) == first_bad - 1
 
 
-def test_two_followers_end_with_the_same_tables_as_one(pg_url: str) -> None:
-    writer = make_flow(pg_url)
+def test_two_followers_end_with_the_same_tables_as_one(store_url: str) -> None:
+    writer = make_flow(store_url)
     load_demo(writer.process)
     for i in range(40):
         open_deal(writer.process, f"F-{i:03d}")
         do(writer.process, "activity", f"F-{i:03d}", "2026-07-02", kind="visit")
-    followers = [make_flow(pg_url) for _ in range(2)]
+    followers = [make_flow(store_url) for _ in range(2)]
     for f in followers:
         f.read  # noqa: B018 - open both before racing
     errors: list[BaseException] = []
