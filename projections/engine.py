@@ -143,6 +143,7 @@ class Projector:
         a failing or killed worker stops the rebuild and leaves the live
         tables as they were. See ``projections.rebuild``.
         """
+        # The rebuild's machinery builds on this module.
         from projections.rebuild import REBUILD_PAGE_SIZE, rebuild
 
         return rebuild(self, progress, page_size or REBUILD_PAGE_SIZE)

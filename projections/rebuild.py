@@ -22,15 +22,16 @@ import queue
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from domain.application import open_process
+from projections.engine import Projector, Slice
 from projections.schema import SHADOW
-from projections.store import ProjectionError, part_tracking
+from projections.store import ProjectionError, open_read_store, part_tracking
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from multiprocessing.process import BaseProcess
 
     from domain.settings import Settings
-    from projections.engine import Projector
 
 #: Events per page of a rebuild (per partition, once split).
 REBUILD_PAGE_SIZE = 5000
@@ -44,8 +45,6 @@ def rebuild(
     """Rebuild ``projector``'s read models in ``projector.workers`` processes,
     in pages of ``page_size`` events (per process); returns how many events
     were applied."""
-    from projections.engine import Slice
-
     name, parts, read = projector.name, projector.workers, projector.read
     if parts > 1 and projector.settings is None:
         raise ValueError("a rebuild in several processes needs the settings")
@@ -149,15 +148,15 @@ class Helpers:
             try:
                 message = self._queue.get(timeout=0.2)
             except queue.Empty:
-                self._check_alive()
+                self._check_alive(progress)
                 continue
             self._take(message, progress)
         return self.applied
 
-    def _check_alive(self) -> None:
+    def _check_alive(self, progress: Callable[[int], None] | None) -> None:
         for part, proc in enumerate(self._procs, 1):
             if part not in self._done and not proc.is_alive():
-                self.poll(None)  # its last words may still be in the queue
+                self.poll(progress)  # its last words may still be in the queue
                 if part not in self._done:
                     raise ProjectionError(
                         f"rebuild of {self.name}: worker {part} died (exit code {proc.exitcode})"
@@ -189,11 +188,6 @@ def _work(
 ) -> None:
     """A helper's life: open the store, say it is ready, wait to be let go,
     apply partition ``part``, report."""
-    # Imported here: a fresh interpreter imports what it needs when it runs this.
-    from domain.application import open_process
-    from projections.engine import Projector, Slice
-    from projections.store import open_read_store
-
     try:
         process = open_process(settings)
         try:

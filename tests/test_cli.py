@@ -294,6 +294,9 @@ def test_projections_status_rebuild_run_and_export(sf: Sf, tmp_path: Path) -> No
     sf("projections", "run", "--once")
     assert sf.json("projections", "status")[0]["lag"] == 0
     assert "5 events applied" in sf("projections", "rebuild").stdout
+    assert "5 events applied" in sf("projections", "rebuild", "--workers", "2").stdout
+    assert "--workers" in sf("projections", "rebuild", "--workers", "0", code=2).stderr
+    assert sf.json("projections", "status")[0]["lag"] == 0
     out = tmp_path / "export"
     sf("export", "--format", "csv", "--out", str(out))
     assert sorted(p.name for p in out.iterdir()) == [
