@@ -38,13 +38,13 @@ class ProjectionError(Exception):
     """Raised when the projection cannot apply an event; its position stays before it."""
 
 
+class TrackingConflict(ProjectionError):
+    """Raised when another follower moved the position under this page."""
+
+
 def part_tracking(name: str, part: int) -> str:
     """The tracking row of one part of a rebuild of projection ``name``."""
     return f"{name}{SHADOW}/{part}"
-
-
-class TrackingConflict(ProjectionError):
-    """Raised when another follower moved the position under this page."""
 
 
 #: The audit-trail columns an entry is read back from, in this order.
@@ -80,7 +80,8 @@ def entries_by_deal(rows: Iterable[Sequence[Any]]) -> dict[str, list[Entry]]:
 
 
 class Page(ABC):
-    """One transaction of the projection: locked position, writes, new position."""
+    """One page of the projection: the position it starts from, its writes
+    and its new position, committed together."""
 
     start: int
 
