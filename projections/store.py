@@ -8,6 +8,7 @@ never apply the same events, and ends with a compare-and-set of the position.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
@@ -135,9 +136,15 @@ class ReadStore(ABC):
 
     @abstractmethod
     def finish_rebuild(self, name: str, parts: int, position: int) -> None:
-        """Swap the shadow tables in for the live ones and move the projection
-        to ``position``, in one transaction; readers see the old tables or the
-        new ones, never a mix."""
+        """Put the shadow tables' rows in the live tables and move the
+        projection to ``position``, in one transaction; readers see the old
+        rows or the new ones, never a mix.
+
+        A live table that carries anything of its users (a view over it, a
+        grant, an index, a trigger, a policy, a comment) keeps its identity:
+        it is emptied and filled from its shadow. Any other is swapped for
+        its shadow, which is much faster.
+        """
 
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -281,8 +288,17 @@ class SQLiteReadStore(ReadStore):
     def finish_rebuild(self, name: str, parts: int, position: int) -> None:
         with self._write():
             for t in TABLES:
+                shadow = f"{t.name}{SHADOW}"
+                if self._customised(t):
+                    columns = ", ".join(t.column_names)
+                    self.conn.execute(f"DELETE FROM {t.name}")
+                    self.conn.execute(
+                        f"INSERT INTO {t.name} ({columns}) SELECT {columns} FROM {shadow}"
+                    )
+                    self.conn.execute(f"DROP TABLE {shadow}")
+                    continue
                 self.conn.execute(f"DROP TABLE IF EXISTS {t.name}")
-                self.conn.execute(f"ALTER TABLE {t.name}{SHADOW} RENAME TO {t.name}")
+                self.conn.execute(f"ALTER TABLE {shadow} RENAME TO {t.name}")
                 if t.by_key:
                     self.conn.execute(key_index_sql(t))
             self._drop_parts(name)
@@ -290,6 +306,22 @@ class SQLiteReadStore(ReadStore):
                 f"INSERT OR REPLACE INTO {TRACKING_TABLE} (name, position) VALUES (?, ?)",
                 (name, position),
             )
+
+    def _customised(self, table: Table) -> bool:
+        """Whether a view or trigger names the live table, or it has an index
+        of its users' (a view is found by its text: a false alarm only costs
+        the slower way)."""
+        ours = (f"{table.name}_key_idx",)
+        for kind, name, sql in self.conn.execute(
+            "SELECT type, name, sql FROM sqlite_master"
+            " WHERE type IN ('view', 'trigger') OR (type = 'index' AND tbl_name = ?)",
+            (table.name,),
+        ):
+            if kind == "index" and not (name in ours or name.startswith("sqlite_autoindex_")):
+                return True
+            if kind != "index" and re.search(rf"\b{table.name}\b", sql or "", re.IGNORECASE):
+                return True
+        return False
 
     def _drop_parts(self, name: str) -> None:
         prefix = part_tracking(name, 0)[:-1]
@@ -487,8 +519,17 @@ class PostgresReadStore(ReadStore):
                 f"SELECT position FROM {self._tracking} WHERE name = %s FOR UPDATE", (name,)
             )
             for t in TABLES:
-                self.conn.execute(f"DROP TABLE IF EXISTS {self.table(t)}")
-                self.conn.execute(f"ALTER TABLE {self.table(t, SHADOW)} RENAME TO {t.name}")
+                live, shadow = self.table(t), self.table(t, SHADOW)
+                if self._customised(t):
+                    columns = ", ".join(t.column_names)
+                    self.conn.execute(f"TRUNCATE {live}")
+                    self.conn.execute(
+                        f"INSERT INTO {live} ({columns}) SELECT {columns} FROM {shadow}"
+                    )
+                    self.conn.execute(f"DROP TABLE {shadow}")
+                    continue
+                self.conn.execute(f"DROP TABLE IF EXISTS {live}")
+                self.conn.execute(f"ALTER TABLE {shadow} RENAME TO {t.name}")
                 self.conn.execute(
                     f"ALTER INDEX {self.schema}.{t.name}{SHADOW}_pkey RENAME TO {t.name}_pkey"
                 )
@@ -500,6 +541,19 @@ class PostgresReadStore(ReadStore):
                 " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
                 (name, position),
             )
+
+    def _customised(self, table: Table) -> bool:
+        """Whether anything of its users' hangs on the live table: a view or
+        rule over it, a grant, an index, a trigger, a policy, a foreign key to
+        it, a comment."""
+        row = self.conn.execute(
+            _CUSTOMISED,
+            {
+                "table": self.table(table),
+                "ours": [f"{table.name}_pkey", f"{table.name}_key_idx"],
+            },
+        ).fetchone()
+        return bool(row and row[0])
 
     def _drop_parts(self, name: str) -> None:
         prefix = part_tracking(name, 0)[:-1]
@@ -577,6 +631,25 @@ class _PostgresPage(Page):
         if cur.rowcount != 1:
             raise TrackingConflict(f"projection {self.name} moved from {self.start} meanwhile")
 
+
+#: Whether anything of its users' hangs on a table (PostgreSQL's catalogs).
+_CUSTOMISED = """
+SELECT c.oid IS NOT NULL AND (
+    c.relacl IS NOT NULL
+    OR EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite r
+               ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+               WHERE d.refobjid = c.oid AND r.ev_class <> c.oid)
+    OR EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+               WHERE i.indrelid = c.oid AND ic.relname <> ALL(%(ours)s))
+    OR EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal)
+    OR EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = c.oid)
+    OR EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid)
+    OR EXISTS (SELECT 1 FROM pg_description
+               WHERE classoid = 'pg_class'::regclass AND objoid = c.oid)
+)
+FROM (SELECT to_regclass(%(table)s) AS oid) t
+LEFT JOIN pg_class c ON c.oid = t.oid
+"""
 
 #: Each table's column types, as COPY sends them.
 _COPY_TYPES = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any, cast
 
 import pytest
 
@@ -12,7 +13,7 @@ from cli.context import Salesflow
 from domain.demo_data import load_demo
 from projections.partitions import partition_of, read_page
 from projections.rebuild import Helpers
-from projections.schema import AUDIT_TRAIL, PROJECTION
+from projections.schema import AUDIT_TRAIL, PIPELINE, PROJECTION, STAGE_HISTORY, TABLES
 from projections.store import ProjectionError
 from tests.conftest import make_flow
 from tests.support import do, open_deal
@@ -168,3 +169,48 @@ def _corrupt(flow: Salesflow, notification_id: int) -> None:
                 " SET state = %s WHERE notification_id = %s",
                 (b"\x00not json", notification_id),
             )
+
+
+def test_a_rebuild_keeps_what_users_hung_on_the_live_tables(busy: Salesflow) -> None:
+    read = busy.read
+    pipeline, audit = read.table(PIPELINE), read.table(AUDIT_TRAIL)
+    schema = pipeline[: -len(PIPELINE.name)]  # "" on SQLite, "reporting_x." on PostgreSQL
+    ddl = cast(Any, read).conn.execute  # what a BI user's own SQL session would do
+    ddl(f"CREATE VIEW {schema}won AS SELECT key FROM {pipeline} WHERE outcome = 'won'")
+    ddl(f"CREATE INDEX by_time ON {audit} (occurred_at)")
+    if read.dialect == "postgresql":
+        ddl(f"GRANT SELECT ON {read.table(STAGE_HISTORY)} TO PUBLIC")
+    before, identities = snapshot(busy), _identities(busy)
+    busy.projector(workers=1).rebuild()
+    assert snapshot(busy) == before
+    assert read.query(f"SELECT key FROM {schema}won") == [{"key": "SX-2026-012"}]
+    assert _has_index(busy, "by_time")
+    after = _identities(busy)
+    # Tables with something of their users' are refilled in place; the others swapped.
+    kept = {PIPELINE.name, AUDIT_TRAIL.name} | (
+        {STAGE_HISTORY.name} if read.dialect == "postgresql" else set()
+    )
+    assert {t for t in identities if identities[t] == after[t]} == kept
+    if read.dialect == "postgresql":
+        granted = f"SELECT has_table_privilege('public', '{read.table(STAGE_HISTORY)}', 'SELECT')"
+        assert list(read.query(granted)[0].values()) == [True]
+
+
+def _identities(flow: Salesflow) -> dict[str, Any]:
+    """Each live table's identity: its oid, or its root page on SQLite."""
+    read = flow.read
+    if read.dialect == "sqlite":
+        sql = "SELECT rootpage AS id FROM sqlite_master WHERE type = 'table' AND name = %s"
+    else:
+        sql = "SELECT to_regclass(%s)::oid AS id"
+    return {t.name: read.query(sql, (read.table(t),))[0]["id"] for t in TABLES}
+
+
+def _has_index(flow: Salesflow, name: str) -> bool:
+    read = flow.read
+    if read.dialect == "sqlite":
+        return bool(read.query("SELECT 1 FROM sqlite_master WHERE name = %s", (name,)))
+    schema = read.table(PIPELINE)[: -len(PIPELINE.name)]
+    return bool(
+        read.query("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{schema}{name}",))[0]["ok"]
+    )
