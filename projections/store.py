@@ -173,6 +173,17 @@ def _sqlite_insert(table: Table, rows: int, suffix: str = "") -> str:
     return f"INSERT INTO {table.name}{suffix} ({columns}) VALUES " + ", ".join([one] * rows)
 
 
+def _refill(table: Table, live: str, shadow: str, empty: str) -> list[str]:
+    """Statements that empty a live table (``empty``: the dialect's way) and
+    fill it from its shadow, keeping the table itself."""
+    columns = ", ".join(table.column_names)
+    return [
+        f"{empty} {live}",
+        f"INSERT INTO {live} ({columns}) SELECT {columns} FROM {shadow}",
+        f"DROP TABLE {shadow}",
+    ]
+
+
 def _time_columns(table: Table) -> tuple[int, ...]:
     """Positions of the table's time columns: the only values converted on
     the way out (on SQLite, booleans bind as 0 and 1 by themselves)."""
@@ -290,12 +301,8 @@ class SQLiteReadStore(ReadStore):
             for t in TABLES:
                 shadow = f"{t.name}{SHADOW}"
                 if self._customised(t):
-                    columns = ", ".join(t.column_names)
-                    self.conn.execute(f"DELETE FROM {t.name}")
-                    self.conn.execute(
-                        f"INSERT INTO {t.name} ({columns}) SELECT {columns} FROM {shadow}"
-                    )
-                    self.conn.execute(f"DROP TABLE {shadow}")
+                    for sql in _refill(t, t.name, shadow, "DELETE FROM"):
+                        self.conn.execute(sql)
                     continue
                 self.conn.execute(f"DROP TABLE IF EXISTS {t.name}")
                 self.conn.execute(f"ALTER TABLE {shadow} RENAME TO {t.name}")
@@ -521,12 +528,8 @@ class PostgresReadStore(ReadStore):
             for t in TABLES:
                 live, shadow = self.table(t), self.table(t, SHADOW)
                 if self._customised(t):
-                    columns = ", ".join(t.column_names)
-                    self.conn.execute(f"TRUNCATE {live}")
-                    self.conn.execute(
-                        f"INSERT INTO {live} ({columns}) SELECT {columns} FROM {shadow}"
-                    )
-                    self.conn.execute(f"DROP TABLE {shadow}")
+                    for sql in _refill(t, live, shadow, "TRUNCATE"):
+                        self.conn.execute(sql)
                     continue
                 self.conn.execute(f"DROP TABLE IF EXISTS {live}")
                 self.conn.execute(f"ALTER TABLE {shadow} RENAME TO {t.name}")
