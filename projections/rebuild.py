@@ -61,8 +61,9 @@ def rebuild(
 
             alone = projector.on_slice(Slice(mine, SHADOW, 0, 1, head))
             applied = alone.catch_up(report, page_size, until=helpers.ready)
-            if read.position(mine) < head:
-                read.start_parts(name, parts, read.position(mine))
+            reached = read.position(mine)
+            if reached < head:
+                read.start_parts(name, parts, reached)
                 helpers.go()
                 split = projector.on_slice(Slice(mine, SHADOW, 0, parts, head))
                 applied += split.catch_up(report, page_size)
