@@ -21,6 +21,7 @@ from domain import commands as c
 from domain import errors
 from domain.config import ProcessConfig
 from domain.entries import Entry
+from domain.events import DealEvent
 from domain.opportunity import Opportunity, deal_id
 from domain.settings import Settings
 from domain.transcoder import FastJSONTranscoder
@@ -59,7 +60,7 @@ class SalesProcess(Application[Any]):
             raise errors.UnknownDeal(key)
         return deal
 
-    def entries(self, key: str) -> Sequence[Entry]:
+    def entries(self, key: str) -> Sequence[Entry[DealEvent]]:
         """The deal's history in seq order."""
         return self.deal(key).entries
 

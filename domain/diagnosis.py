@@ -10,7 +10,9 @@ from typing import Any
 
 from domain.config import ProcessConfig
 from domain.entries import Entry
-from domain.state import DealState, fold
+from domain.events import DealEvent
+from domain.process import stage_of, work_items
+from domain.state import DealState, fold, retracted_seq
 from domain.vocabulary import MILESTONES, Grade, Milestone, Outcome, Stage
 
 
@@ -25,7 +27,7 @@ class Risk:
         return {"code": self.code, "message": self.message}
 
 
-def _ids(milestones: tuple[Milestone, ...] | list[Milestone]) -> str:
+def _ids(milestones: Sequence[Milestone]) -> str:
     return ", ".join(m.value for m in milestones)
 
 
@@ -59,10 +61,21 @@ def _no_insider(state: DealState, config: ProcessConfig, at: datetime) -> Risk |
     return None
 
 
-def _standard(state: DealState, config: ProcessConfig, at: datetime) -> Risk | None:
-    if state.stage in (Stage.bidding, Stage.negotiation) and not state.is_met(
+def price_fight_looms(state: DealState) -> bool:
+    """In bidding or negotiation with the standard never influenced: the bid
+    will be judged on price."""
+    return state.stage in (Stage.bidding, Stage.negotiation) and not state.is_met(
         Milestone.standard_influenced
-    ):
+    )
+
+
+def is_price_fight(state: DealState) -> bool:
+    """Lost where a price fight looms: the standard was never influenced."""
+    return state.outcome is Outcome.lost and price_fight_looms(state)
+
+
+def _standard(state: DealState, config: ProcessConfig, at: datetime) -> Risk | None:
+    if price_fight_looms(state):
         return Risk(
             "standard_not_influenced",
             f"in {state.stage.value} with standard_influenced unmet: expect a price fight",
@@ -82,8 +95,14 @@ def _late_entry(state: DealState, config: ProcessConfig, at: datetime) -> Risk |
     return None
 
 
+def insider_lapsed(state: DealState) -> bool:
+    """The last insider left, and insider_found is unmet since."""
+    return state.insider_left_at is not None and not state.is_met(Milestone.insider_found)
+
+
 def _insider_lost(state: DealState, config: ProcessConfig, at: datetime) -> Risk | None:
-    if state.insider_left_at is not None and not state.is_met(Milestone.insider_found):
+    if insider_lapsed(state):
+        assert state.insider_left_at is not None
         return Risk(
             "insider_lost",
             f"the last insider left on {state.insider_left_at.date().isoformat()}:"
@@ -143,9 +162,14 @@ def _policy(state: DealState, config: ProcessConfig, at: datetime) -> Risk | Non
     return None
 
 
+def assessment_failed(state: DealState) -> bool:
+    """The latest assessment failed in the evaluation model."""
+    return state.assessment is not None and not state.assessment["passed"]
+
+
 def _failed_pursued(state: DealState, config: ProcessConfig, at: datetime) -> Risk | None:
     assessment = state.assessment
-    if assessment is None or assessment["passed"]:
+    if assessment is None or not assessment_failed(state):
         return None
     if state.outcome in (Outcome.abandoned, Outcome.nurture):
         return None
@@ -176,15 +200,41 @@ _CHECKS = (
 )
 
 
+def loss_explanation(state: DealState) -> str:
+    """Why the deal ended, in the process's terms, naming the milestone ids."""
+    stage = state.stage
+    missing = _ids(state.missing_milestones)
+    if state.outcome is Outcome.lost:
+        to = f" to {state.competitor}" if state.competitor else ""
+        parts = [f"Lost at {stage.value} on {state.outcome_reason}{to}."]
+    else:
+        parts = [f"{state.outcome.value.capitalize()} at {stage.value}: {state.outcome_reason}."]
+    if is_price_fight(state):
+        parts.append(
+            "Price fight: standard_influenced was never met, so the bid was judged on price."
+        )
+    for f in state.forced_advances:
+        parts.append(f"Forced {f.from_stage.value} -> {f.to_stage.value} past {_ids(f.missing)}.")
+    if insider_lapsed(state):
+        parts.append("insider_found lapsed: the last insider left.")
+    if assessment_failed(state):
+        parts.append("opportunity_assessed failed in the evaluation model.")
+    if missing:
+        parts.append(f"Missing milestones: {missing}.")
+    else:
+        parts.append("Every milestone up to this stage was met.")
+    return " ".join(parts)
+
+
 def next_actions(state: DealState) -> list[dict[str, Any]]:
     """For each missing milestone, in stage order: its stage and its work items."""
     return [
-        {"milestone": m.value, "stage": m.stage.value, "work_items": list(m.work_items)}
+        {"milestone": m.value, "stage": stage_of(m).value, "work_items": list(work_items(m))}
         for m in state.missing_milestones
     ]
 
 
-def replay(entries: Sequence[Entry], config: ProcessConfig) -> list[dict[str, Any]]:
+def replay(entries: Sequence[Entry[DealEvent]], config: ProcessConfig) -> list[dict[str, Any]]:
     """The history in business-time order; after each entry, the stage, the
     milestones met so far and the diagnosis judged at that entry's time.
 
@@ -192,8 +242,8 @@ def replay(entries: Sequence[Entry], config: ProcessConfig) -> list[dict[str, An
     marked, and has no effect at any step.
     """
     ordered = sorted(entries, key=lambda e: (e.occurred_at, e.seq))
-    retractions = [e for e in ordered if e.event == "EntryRetracted"]
-    retracted = {e.data["seq"] for e in retractions}
+    retractions = [e for e in ordered if retracted_seq(e) is not None]
+    retracted = {retracted_seq(e) for e in retractions}
     steps = []
     for n, entry in enumerate(ordered):
         state = fold([*ordered[: n + 1], *retractions])

@@ -51,11 +51,13 @@ class NothingToForce(SalesProcessError):
 
 
 class WinCannotBeForced(SalesProcessError):
-    """Raised when ``force`` is asked out of negotiation without a signed contract."""
+    """Raised when ``force`` would skip a milestone no force may skip (out of
+    negotiation without a signed contract: a win cannot be forced)."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, stage: str, unforceable: Iterable[str]) -> None:
         super().__init__(
-            f"deal {key!r} cannot be forced out of negotiation: a win needs contract_signed"
+            f"deal {key!r} cannot be forced out of {stage}: it needs {', '.join(unforceable)}"
+            " (a win cannot be forced)"
         )
 
 
@@ -93,18 +95,21 @@ class DealClosed(WrongOutcome):
         )
 
 
-class ContractNotApproved(SalesProcessError):
-    """Raised when ``sign`` is asked before ``contract_approved``."""
+class MilestoneNeeded(SalesProcessError):
+    """Raised when a command needs a milestone met first (``sign``:
+    ``contract_approved``)."""
 
-    def __init__(self, key: str) -> None:
-        super().__init__(f"deal {key!r}: approve the contract before signing it")
+    def __init__(self, key: str, command: str, needed: Iterable[str]) -> None:
+        self.needed = tuple(needed)
+        super().__init__(f"deal {key!r}: '{command}' needs {', '.join(self.needed)} met first")
 
 
-class AlreadySigned(SalesProcessError):
-    """Raised when ``sign`` is asked a second time."""
+class AlreadyMet(SalesProcessError):
+    """Raised when a command that meets its milestone once is given again
+    (``sign`` of a signed contract)."""
 
-    def __init__(self, key: str) -> None:
-        super().__init__(f"deal {key!r}: the contract is already signed")
+    def __init__(self, key: str, command: str, milestone: str) -> None:
+        super().__init__(f"deal {key!r}: {milestone} is already met; '{command}' is refused")
 
 
 class OutOfTimeOrder(SalesProcessError):

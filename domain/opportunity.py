@@ -2,7 +2,9 @@
 
 Public command methods check the rules against the current state and raise a
 named error; state changes only when an event is applied (``Event.apply``),
-which also runs at every replay and so only records the fact.
+which also runs at every replay and so only records the fact. Where each
+command is accepted comes from the process table (``domain.process``); the
+methods add the checks of their own (the gate, a person who must be present).
 """
 
 from __future__ import annotations
@@ -16,8 +18,18 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import errors
+from domain import events as ev
 from domain.config import ProcessConfig
-from domain.entries import OUTCOME_EVENTS, UNRETRACTABLE, Entry
+from domain.entries import Entry, entry_of
+from domain.process import (
+    COMMAND,
+    NOT_FORCEABLE,
+    OUTCOME_OF,
+    STEP_OF,
+    UNRETRACTABLE,
+    Kind,
+    Step,
+)
 from domain.state import DealState, apply_entry, fold
 from domain.vocabulary import (
     ActivityKind,
@@ -27,25 +39,11 @@ from domain.vocabulary import (
     Grade,
     LossReason,
     Milestone,
-    Outcome,
     Role,
     Stage,
 )
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://salesflow.dev/deals")
-_BASE_FIELDS = frozenset(
-    {
-        "originator_id",
-        "originator_version",
-        "timestamp",
-        "originator_topic",
-        "occurred_at",
-        "actor",
-        "note",
-    }
-)
-_WORKING = (Outcome.open, Outcome.won, Outcome.nurture)
-_OPEN = (Outcome.open,)
 
 
 def deal_id(key: str) -> UUID:
@@ -58,161 +56,48 @@ class Opportunity(Aggregate):
 
     TOPIC = "salesflow:Opportunity"
 
-    class Event(Aggregate.Event):
-        """A fact about the deal: when it happened in the world and who recorded it."""
-
-        TOPIC = "salesflow:Opportunity.Event"
-        occurred_at: datetime
-        actor: str
-        note: str | None
-
-        def apply(self, aggregate: Any) -> None:
-            aggregate._take_in(self)
-
-    class Opened(Event, Aggregate.Created):
-        TOPIC = "salesflow:Opportunity.Opened"
-        key: str
-        customer: str
-        title: str
-        owner: str
-        tender_expected: str | None
-
-    class CustomerStepObserved(Event):
-        TOPIC = "salesflow:Opportunity.CustomerStepObserved"
-        step: str
-
-    class AssessmentElementCollected(Event):
-        TOPIC = "salesflow:Opportunity.AssessmentElementCollected"
-        element: str
-        text: str
-
-    class Assessed(Event):
-        TOPIC = "salesflow:Opportunity.Assessed"
-        scores: dict[str, int]
-        weights: dict[str, float]
-        weighted_mean: float
-        pass_mean: float
-        passed: bool
-        knocked_out: list[str]
-
-    class Graded(Event):
-        TOPIC = "salesflow:Opportunity.Graded"
-        grade: str
-        method: str
-        likelihood: float | None
-        close_by: str | None
-        days: int | None
-        reason: str | None
-
-    class StakeholderIdentified(Event):
-        TOPIC = "salesflow:Opportunity.StakeholderIdentified"
-        name: str
-        role: str
-        weight: float | None
-
-    class StakeholderLeft(Event):
-        TOPIC = "salesflow:Opportunity.StakeholderLeft"
-        name: str
-        reason: str | None
-
-    class InsiderFound(Event):
-        TOPIC = "salesflow:Opportunity.InsiderFound"
-        name: str
-
-    class KeyPersonEngaged(Event):
-        TOPIC = "salesflow:Opportunity.KeyPersonEngaged"
-        name: str
-
-    class ActivityHeld(Event):
-        TOPIC = "salesflow:Opportunity.ActivityHeld"
-        kind: str
-        with_whom: str | None
-        result: str | None
-
-    class ShortListed(Event):
-        TOPIC = "salesflow:Opportunity.ShortListed"
-
-    class StandardInfluenced(Event):
-        TOPIC = "salesflow:Opportunity.StandardInfluenced"
-        criteria: list[str]
-
-    class TenderReceived(Event):
-        TOPIC = "salesflow:Opportunity.TenderReceived"
-        due: str | None
-
-    class BidSubmitted(Event):
-        TOPIC = "salesflow:Opportunity.BidSubmitted"
-        price: str
-        margin: float | None
-        negotiated: bool
-
-    class ContractApproved(Event):
-        TOPIC = "salesflow:Opportunity.ContractApproved"
-
-    class ContractSigned(Event):
-        TOPIC = "salesflow:Opportunity.ContractSigned"
-        value: str | None
-
-    class TrialEvaluated(Event):
-        TOPIC = "salesflow:Opportunity.TrialEvaluated"
-        result: str
-
-    class OilAnalysisFollowedUp(Event):
-        TOPIC = "salesflow:Opportunity.OilAnalysisFollowedUp"
-        result: str
-
-    class StageAdvanced(Event):
-        TOPIC = "salesflow:Opportunity.StageAdvanced"
-        from_stage: str
-        to_stage: str
-
-    class StageForced(Event):
-        TOPIC = "salesflow:Opportunity.StageForced"
-        from_stage: str
-        to_stage: str
-        missing: list[str]
-        reason: str
-        approved_by: str
-
-    class Lost(Event):
-        TOPIC = "salesflow:Opportunity.Lost"
-        reason: str
-        competitor: str | None
-
-    class Withdrawn(Event):
-        TOPIC = "salesflow:Opportunity.Withdrawn"
-        reason: str
-
-    class Abandoned(Event):
-        TOPIC = "salesflow:Opportunity.Abandoned"
-        reason: str
-
-    class Nurtured(Event):
-        TOPIC = "salesflow:Opportunity.Nurtured"
-        reason: str
-
-    class Reopened(Event):
-        TOPIC = "salesflow:Opportunity.Reopened"
-        reason: str
-
-    class EntryRetracted(Event):
-        TOPIC = "salesflow:Opportunity.EntryRetracted"
-        seq: int
-        reason: str
+    # The facts of a deal (domain.events), named as the aggregate's own.
+    Event = ev.DealEvent
+    Opened = ev.Opened
+    CustomerStepObserved = ev.CustomerStepObserved
+    AssessmentElementCollected = ev.AssessmentElementCollected
+    Assessed = ev.Assessed
+    Graded = ev.Graded
+    StakeholderIdentified = ev.StakeholderIdentified
+    StakeholderLeft = ev.StakeholderLeft
+    InsiderFound = ev.InsiderFound
+    KeyPersonEngaged = ev.KeyPersonEngaged
+    ActivityHeld = ev.ActivityHeld
+    ShortListed = ev.ShortListed
+    StandardInfluenced = ev.StandardInfluenced
+    TenderReceived = ev.TenderReceived
+    BidSubmitted = ev.BidSubmitted
+    ContractApproved = ev.ContractApproved
+    ContractSigned = ev.ContractSigned
+    TrialEvaluated = ev.TrialEvaluated
+    OilAnalysisFollowedUp = ev.OilAnalysisFollowedUp
+    StageAdvanced = ev.StageAdvanced
+    StageForced = ev.StageForced
+    Lost = ev.Lost
+    Withdrawn = ev.Withdrawn
+    Abandoned = ev.Abandoned
+    Nurtured = ev.Nurtured
+    Reopened = ev.Reopened
+    EntryRetracted = ev.EntryRetracted
 
     def __init__(self) -> None:
-        self._entries: list[Entry] = []
+        self._entries: list[Entry[ev.DealEvent]] = []
         self._state: DealState | None = None
 
     # -- state ------------------------------------------------------------
-    def _take_in(self, event: Opportunity.Event) -> None:
+    def _take_in(self, event: ev.DealEvent) -> None:
         """Record a fact (runs at every replay: no checks here)."""
         entry = entry_of(event)
         self._entries.append(entry)
         state = self._state
         if (
             state is not None
-            and entry.event != "EntryRetracted"
+            and not isinstance(event, ev.EntryRetracted)
             and (not state.applied or entry.occurred_at >= state.applied[-1].occurred_at)
         ):
             apply_entry(state, entry)  # it sorts last: the fold would end the same
@@ -220,7 +105,7 @@ class Opportunity(Aggregate):
             self._state = None
 
     @property
-    def entries(self) -> Sequence[Entry]:
+    def entries(self) -> Sequence[Entry[ev.DealEvent]]:
         """The deal's history in seq order."""
         return tuple(self._entries)
 
@@ -251,7 +136,7 @@ class Opportunity(Aggregate):
         """Open a deal in ``development``."""
         _not_future(at)
         return cls._create(
-            cls.Opened,
+            ev.Opened,
             id=deal_id(key),
             key=key,
             customer=customer,
@@ -263,77 +148,58 @@ class Opportunity(Aggregate):
             note=note,
         )
 
-    # -- guards -----------------------------------------------------------
+    # -- the guard: where the process table accepts a command ---------------
     def _record(
-        self,
-        cls: type[Event],
-        command: str,
-        at: datetime,
-        by: str,
-        note: str | None,
-        allowed: tuple[Outcome, ...],
-        **data: Any,
+        self, event: type[ev.DealEvent], at: datetime, by: str, note: str | None, **data: Any
     ) -> None:
-        self._check(command, at, allowed)
-        self.trigger_event(cls, occurred_at=at, actor=by, note=note, **data)
+        self._check(STEP_OF[event], at)
+        self.trigger_event(event, occurred_at=at, actor=by, note=note, **data)
 
-    def _check(self, command: str, at: datetime, allowed: tuple[Outcome, ...]) -> None:
+    def _check(self, step: Step, at: datetime) -> None:
+        """Refuse the command unless its step accepts the deal as it stands now."""
         _not_future(at)
-        s = self.state
-        if s.outcome not in allowed:
+        s, command = self.state, step.command
+        if step.once and step.meets is not None and s.is_met(step.meets):
+            raise errors.AlreadyMet(s.key, command, step.meets.value)
+        if s.outcome not in step.outcomes:
             if s.outcome.is_closed:
                 raise errors.DealClosed(s.key, command, s.outcome.value)
-            raise errors.WrongOutcome(s.key, command, [o.value for o in allowed], s.outcome.value)
+            needed = [o.value for o in step.outcomes]
+            raise errors.WrongOutcome(s.key, command, needed, s.outcome.value)
         assert s.opened_at is not None
         if at < s.opened_at:
-            raise errors.OutOfTimeOrder(
-                f"deal {s.key!r}: '{command}' dated {at.isoformat()} is before the deal"
-                f" was opened ({s.opened_at.isoformat()})"
-            )
+            self._out_of_order(command, at, "the deal was opened", s.opened_at)
+        if s.stage not in step.stages:
+            if step.kind is Kind.move:
+                raise errors.LastStage(s.key)
+            stages = " or ".join(st.value for st in step.stages)
+            raise errors.WrongStage(s.key, command, stages, s.stage.value)
+        if step.stage_bound and step.kind is not Kind.move and at < s.entered[s.stage]:
+            self._out_of_order(command, at, f"the deal entered {s.stage.value}", s.entered[s.stage])
+        unmet = [m.value for m in step.needs if not s.is_met(m)]
+        if unmet:
+            raise errors.MilestoneNeeded(s.key, command, unmet)
+        if step.after_last_move and s.last_move_at is not None and at < s.last_move_at:
+            self._out_of_order(command, at, "the deal's last stage move or outcome", s.last_move_at)
 
-    def _in_stage(self, command: str, stage: Stage, at: datetime) -> None:
-        s = self.state
-        if s.stage is not stage:
-            raise errors.WrongStage(s.key, command, stage.value, s.stage.value)
-        entered = s.entered[stage]
-        if at < entered:
-            raise errors.OutOfTimeOrder(
-                f"deal {s.key!r}: '{command}' dated {at.isoformat()} is before the deal"
-                f" entered {stage.value} ({entered.isoformat()})"
-            )
-
-    def _after_last_move(self, command: str, at: datetime) -> None:
-        s = self.state
-        last = s.last_move_at
-        if last is not None and at < last:
-            raise errors.OutOfTimeOrder(
-                f"deal {s.key!r}: '{command}' dated {at.isoformat()} is before the deal's"
-                f" last stage move or outcome ({last.isoformat()})"
-            )
+    def _out_of_order(self, command: str, at: datetime, what: str, then: datetime) -> None:
+        raise errors.OutOfTimeOrder(
+            f"deal {self.state.key!r}: '{command}' dated {at.isoformat()} is before"
+            f" {what} ({then.isoformat()})"
+        )
 
     # -- any-stage commands ---------------------------------------------------
     def observe_customer_step(
         self, step: CustomerStep, at: datetime, by: str, note: str | None = None
     ) -> None:
         """Record the customer's procurement step as observed."""
-        self._record(
-            self.CustomerStepObserved, "customer-step", at, by, note, _WORKING, step=step.value
-        )
+        self._record(ev.CustomerStepObserved, at, by, note, step=step.value)
 
     def collect(
         self, element: AssessmentElement, text: str, at: datetime, by: str, note: str | None = None
     ) -> None:
         """Record one of the six assessment elements."""
-        self._record(
-            self.AssessmentElementCollected,
-            "collect",
-            at,
-            by,
-            note,
-            _WORKING,
-            element=element.value,
-            text=text,
-        )
+        self._record(ev.AssessmentElementCollected, at, by, note, element=element.value, text=text)
 
     def assess(
         self,
@@ -355,19 +221,16 @@ class Opportunity(Aggregate):
             for f in model.knockout_factors
             if f in scores and scores[f] <= model.knockout_score
         ]
-        passed = mean >= model.pass_mean and not knocked
         self._record(
-            self.Assessed,
-            "assess",
+            ev.Assessed,
             at,
             by,
             note,
-            _WORKING,
             scores={f.value: int(scores[f]) for f in model.required_factors},
             weights={f.value: model.weights[f] for f in model.required_factors},
             weighted_mean=round(mean, 4),
             pass_mean=model.pass_mean,
-            passed=passed,
+            passed=mean >= model.pass_mean and not knocked,
             knocked_out=knocked,
         )
 
@@ -386,12 +249,10 @@ class Opportunity(Aggregate):
             raise errors.InputError(f"--close-by {close_by} is before the grading date {graded_on}")
         grade = config.grading.grade(likelihood, graded_on, close_by)
         self._record(
-            self.Graded,
-            "grade",
+            ev.Graded,
             at,
             by,
             note,
-            _WORKING,
             grade=grade.value,
             method="rule",
             likelihood=likelihood,
@@ -406,12 +267,10 @@ class Opportunity(Aggregate):
     ) -> None:
         """Set the grade by hand, with a reason."""
         self._record(
-            self.Graded,
-            "grade",
+            ev.Graded,
             at,
             by,
             note,
-            _WORKING,
             grade=grade.value,
             method="manual",
             likelihood=None,
@@ -431,45 +290,28 @@ class Opportunity(Aggregate):
     ) -> None:
         """Record a person of the buying organisation, their role and weight."""
         self._record(
-            self.StakeholderIdentified,
-            "stakeholder",
-            at,
-            by,
-            note,
-            _WORKING,
-            name=name,
-            role=role.value,
-            weight=weight,
+            ev.StakeholderIdentified, at, by, note, name=name, role=role.value, weight=weight
         )
 
     def stakeholder_left(
         self, name: str, reason: str | None, at: datetime, by: str, note: str | None = None
     ) -> None:
         """Record that a person left the buying organisation or turned against us."""
-        self._check("stakeholder-left", at, _WORKING)
+        self._check(STEP_OF[ev.StakeholderLeft], at)
         person = self.state.stakeholders.get(name)
         if person is None or person.left:
             raise errors.SalesProcessError(
                 f"deal {self.key!r}: {name!r} is not a present stakeholder"
             )
-        self._record(
-            self.StakeholderLeft,
-            "stakeholder-left",
-            at,
-            by,
-            note,
-            _WORKING,
-            name=name,
-            reason=reason,
-        )
+        self._record(ev.StakeholderLeft, at, by, note, name=name, reason=reason)
 
     def find_insider(self, name: str, at: datetime, by: str, note: str | None = None) -> None:
         """Record an insider (内线) found."""
-        self._record(self.InsiderFound, "insider", at, by, note, _WORKING, name=name)
+        self._record(ev.InsiderFound, at, by, note, name=name)
 
     def engage_key_person(self, name: str, at: datetime, by: str, note: str | None = None) -> None:
         """Record a key person (关键人) engaged."""
-        self._record(self.KeyPersonEngaged, "engage", at, by, note, _WORKING, name=name)
+        self._record(ev.KeyPersonEngaged, at, by, note, name=name)
 
     def hold_activity(
         self,
@@ -482,42 +324,24 @@ class Opportunity(Aggregate):
     ) -> None:
         """Record work done with the customer."""
         self._record(
-            self.ActivityHeld,
-            "activity",
-            at,
-            by,
-            note,
-            _WORKING,
-            kind=kind.value,
-            with_whom=with_whom,
-            result=result,
+            ev.ActivityHeld, at, by, note, kind=kind.value, with_whom=with_whom, result=result
         )
 
     def shortlist(self, at: datetime, by: str, note: str | None = None) -> None:
         """Record that we were short-listed as a candidate supplier."""
-        self._record(self.ShortListed, "shortlist", at, by, note, _WORKING)
+        self._record(ev.ShortListed, at, by, note)
 
     def influence_standard(
         self, criteria: list[str], at: datetime, by: str, note: str | None = None
     ) -> None:
         """Record the procurement standard influenced in our favour."""
-        self._record(
-            self.StandardInfluenced, "influence", at, by, note, _WORKING, criteria=list(criteria)
-        )
+        self._record(ev.StandardInfluenced, at, by, note, criteria=list(criteria))
 
     def receive_tender(
         self, due: date | None, at: datetime, by: str, note: str | None = None
     ) -> None:
         """Record the tender document received."""
-        self._record(
-            self.TenderReceived,
-            "tender",
-            at,
-            by,
-            note,
-            _WORKING,
-            due=due.isoformat() if due else None,
-        )
+        self._record(ev.TenderReceived, at, by, note, due=due.isoformat() if due else None)
 
     # -- stage-bound commands ---------------------------------------------------
     def submit_bid(
@@ -530,89 +354,40 @@ class Opportunity(Aggregate):
         note: str | None = None,
     ) -> None:
         """Record a bid (or negotiated bid) submitted; only in ``bidding``."""
-        self._check("bid", at, _OPEN)
-        self._in_stage("bid", Stage.bidding, at)
         self._record(
-            self.BidSubmitted,
-            "bid",
-            at,
-            by,
-            note,
-            _OPEN,
-            price=str(price),
-            margin=margin,
-            negotiated=negotiated,
+            ev.BidSubmitted, at, by, note, price=str(price), margin=margin, negotiated=negotiated
         )
 
     def approve_contract(self, at: datetime, by: str, note: str | None = None) -> None:
         """Record the contract approved; only in ``negotiation``."""
-        self._check("approve-contract", at, (Outcome.open, Outcome.won))
-        self._in_stage("approve-contract", Stage.negotiation, at)
-        self._record(
-            self.ContractApproved, "approve-contract", at, by, note, (Outcome.open, Outcome.won)
-        )
+        self._record(ev.ContractApproved, at, by, note)
 
     def sign(self, value: Decimal | None, at: datetime, by: str, note: str | None = None) -> None:
         """Record the contract signed: the outcome becomes ``won``, the stage stays."""
-        s = self.state
-        if s.is_met(Milestone.contract_signed):
-            raise errors.AlreadySigned(s.key)
-        self._check("sign", at, _OPEN)
-        self._in_stage("sign", Stage.negotiation, at)
-        if not s.is_met(Milestone.contract_approved):
-            raise errors.ContractNotApproved(s.key)
-        self._after_last_move("sign", at)
         self._record(
-            self.ContractSigned,
-            "sign",
-            at,
-            by,
-            note,
-            _OPEN,
-            value=str(value) if value is not None else None,
+            ev.ContractSigned, at, by, note, value=str(value) if value is not None else None
         )
 
     def evaluate_trial(self, result: str, at: datetime, by: str, note: str | None = None) -> None:
         """Record the trial evaluated; only in ``implementation``."""
-        self._check("trial", at, (Outcome.open, Outcome.won))
-        self._in_stage("trial", Stage.implementation, at)
-        self._record(
-            self.TrialEvaluated, "trial", at, by, note, (Outcome.open, Outcome.won), result=result
-        )
+        self._record(ev.TrialEvaluated, at, by, note, result=result)
 
     def follow_up_oil_analysis(
         self, result: str, at: datetime, by: str, note: str | None = None
     ) -> None:
         """Record usage and oil-analysis follow-up; only in ``implementation``."""
-        self._check("oil-analysis", at, (Outcome.open, Outcome.won))
-        self._in_stage("oil-analysis", Stage.implementation, at)
-        self._record(
-            self.OilAnalysisFollowedUp,
-            "oil-analysis",
-            at,
-            by,
-            note,
-            (Outcome.open, Outcome.won),
-            result=result,
-        )
+        self._record(ev.OilAnalysisFollowedUp, at, by, note, result=result)
 
     # -- stage moves ------------------------------------------------------------
-    def _movable(self, command: str, at: datetime) -> Stage:
-        self._check(command, at, (Outcome.open, Outcome.won))
-        s = self.state
-        if s.stage is Stage.implementation:
-            raise errors.LastStage(s.key)
-        self._after_last_move(command, at)
-        return s.stage
-
     def advance(self, at: datetime, by: str, note: str | None = None) -> Stage:
         """Move to the next stage: only when this stage's milestones are all met."""
-        stage = self._movable("advance", at)
+        self._check(STEP_OF[ev.StageAdvanced], at)
+        stage = self.state.stage
         unmet = self.state.unmet_of(stage)
         if unmet:
             raise errors.MilestonesUnmet(self.key, stage.value, [m.value for m in unmet])
         self.trigger_event(
-            self.StageAdvanced,
+            ev.StageAdvanced,
             occurred_at=at,
             actor=by,
             note=note,
@@ -625,14 +400,16 @@ class Opportunity(Aggregate):
         self, reason: str, approved_by: str, at: datetime, by: str, note: str | None = None
     ) -> tuple[Milestone, ...]:
         """Move on without this stage's unmet milestones: a recorded exception."""
-        stage = self._movable("force", at)
+        self._check(STEP_OF[ev.StageForced], at)
+        stage = self.state.stage
         unmet = self.state.unmet_of(stage)
-        if stage is Stage.negotiation and not self.state.is_met(Milestone.contract_signed):
-            raise errors.WinCannotBeForced(self.key)
+        unforceable = [m.value for m in NOT_FORCEABLE.get(stage, ()) if m in unmet]
+        if unforceable:
+            raise errors.WinCannotBeForced(self.key, stage.value, unforceable)
         if not unmet:
             raise errors.NothingToForce(self.key, stage.value)
         self.trigger_event(
-            self.StageForced,
+            ev.StageForced,
             occurred_at=at,
             actor=by,
             note=note,
@@ -645,13 +422,6 @@ class Opportunity(Aggregate):
         return unmet
 
     # -- outcomes ---------------------------------------------------------------
-    def _close(
-        self, cls: type[Event], command: str, at: datetime, by: str, note: str | None, **data: Any
-    ) -> None:
-        self._check(command, at, _OPEN)
-        self._after_last_move(command, at)
-        self.trigger_event(cls, occurred_at=at, actor=by, note=note, **data)
-
     def lose(
         self,
         reason: LossReason,
@@ -661,75 +431,55 @@ class Opportunity(Aggregate):
         note: str | None = None,
     ) -> None:
         """Record the deal lost to a competitor or to no purchase."""
-        self._close(self.Lost, "lose", at, by, note, reason=reason.value, competitor=competitor)
+        self._record(ev.Lost, at, by, note, reason=reason.value, competitor=competitor)
 
     def withdraw(self, reason: str, at: datetime, by: str, note: str | None = None) -> None:
         """Record that we left the competition."""
-        self._close(self.Withdrawn, "withdraw", at, by, note, reason=reason)
+        self._record(ev.Withdrawn, at, by, note, reason=reason)
 
     def abandon(self, reason: str, at: datetime, by: str, note: str | None = None) -> None:
         """Record that the deal is not worth following."""
-        self._close(self.Abandoned, "abandon", at, by, note, reason=reason)
+        self._record(ev.Abandoned, at, by, note, reason=reason)
 
     def nurture(self, reason: str, at: datetime, by: str, note: str | None = None) -> None:
         """Lower the contact level: keep the customer for maintenance."""
-        self._close(self.Nurtured, "nurture", at, by, note, reason=reason)
+        self._record(ev.Nurtured, at, by, note, reason=reason)
 
     def reopen(self, reason: str, at: datetime, by: str, note: str | None = None) -> None:
         """Bring a nurtured deal back to ``open``."""
-        self._check("reopen", at, (Outcome.nurture,))
-        self._after_last_move("reopen", at)
-        self.trigger_event(self.Reopened, occurred_at=at, actor=by, note=note, reason=reason)
+        self._record(ev.Reopened, at, by, note, reason=reason)
 
     # -- corrections ------------------------------------------------------------
     def retract(self, seq: int, reason: str, at: datetime, by: str, note: str | None = None) -> str:
         """Say that entry ``seq`` was wrong: it no longer counts in any view."""
-        _not_future(at)
+        self._check(COMMAND["retract"], at)
         s = self.state
-        if s.opened_at is not None and at < s.opened_at:
-            raise errors.OutOfTimeOrder(
-                f"deal {s.key!r}: 'retract' dated {at.isoformat()} is before the deal"
-                f" was opened ({s.opened_at.isoformat()})"
-            )
         target = next((e for e in self._entries if e.seq == seq), None)
         if target is None:
             raise errors.CannotRetract(f"deal {s.key!r} has no entry {seq}")
-        if target.event in UNRETRACTABLE:
+        fact = type(target.fact)
+        if fact in UNRETRACTABLE:
             raise errors.CannotRetract(
                 f"deal {s.key!r}: entry {seq} ({target.event}) cannot be retracted"
                 " (Opened, stage moves and retractions stand)"
             )
         if seq in s.retracted:
             raise errors.CannotRetract(f"deal {s.key!r}: entry {seq} is already retracted")
-        if target.event in OUTCOME_EVENTS:
+        if fact in OUTCOME_OF:
             if s.outcome_seq != seq:
                 raise errors.CannotRetract(
                     f"deal {s.key!r}: only the latest outcome entry"
                     f" ({s.outcome_seq}) may be retracted"
                 )
-            if target.event == "ContractSigned" and s.stage is not Stage.negotiation:
+            step = STEP_OF[fact]
+            if step.stage_bound and s.stage not in step.stages:
                 raise errors.CannotRetract(
-                    f"deal {s.key!r}: ContractSigned can be retracted only while the deal"
-                    f" is in negotiation; it is in {s.stage.value}"
+                    f"deal {s.key!r}: {target.event} can be retracted only while the deal"
+                    f" is in {' or '.join(st.value for st in step.stages)};"
+                    f" it is in {s.stage.value}"
                 )
-        self.trigger_event(
-            self.EntryRetracted, occurred_at=at, actor=by, note=note, seq=seq, reason=reason
-        )
+        self._record(ev.EntryRetracted, at, by, note, seq=seq, reason=reason)
         return target.event
-
-
-def entry_of(event: Opportunity.Event) -> Entry:
-    """The entry a stored event stands for (also used by the read side)."""
-    fields = vars(event)
-    return Entry(
-        seq=event.originator_version,
-        event=type(event).__name__,
-        occurred_at=event.occurred_at,
-        recorded_at=event.timestamp,
-        actor=event.actor,
-        note=event.note,
-        data={k: v for k, v in fields.items() if k not in _BASE_FIELDS},
-    )
 
 
 def _not_future(at: datetime) -> None:

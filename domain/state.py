@@ -7,13 +7,15 @@ entries, so they cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from domain import events as ev
 from domain.config import ProcessConfig
 from domain.entries import Entry
+from domain.process import STEPS, WHILE_PRESENT, Kind, Meets, Person, Step, milestones_of
 from domain.vocabulary import (
     MILESTONES,
     STAGES,
@@ -59,9 +61,17 @@ class Stakeholder:
     name: str
     role: Role = Role.other
     weight: float | None = None
-    insider: bool = False
-    key_person: bool = False
+    #: The milestones met while this person remains (insider, key person).
+    brings: set[Milestone] = field(default_factory=set)
     left: bool = False
+
+    @property
+    def insider(self) -> bool:
+        return Milestone.insider_found in self.brings
+
+    @property
+    def key_person(self) -> bool:
+        return Milestone.key_person_engaged in self.brings
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -147,10 +157,11 @@ class DealState:
     forced_advances: list[ForcedAdvance] = field(default_factory=list)
     stays: list[StageStay] = field(default_factory=list)
     activities: list[tuple[datetime, str]] = field(default_factory=list)
-    insider_left_at: datetime | None = None
+    #: When a milestone met while someone remains lapsed: its last such person left.
+    lapsed: dict[Milestone, datetime] = field(default_factory=dict)
     version: int = 0
-    applied: list[Entry] = field(default_factory=list)
-    retracted: dict[int, Entry] = field(default_factory=dict)
+    applied: list[Entry[ev.DealEvent]] = field(default_factory=list)
+    retracted: dict[int, Entry[ev.DealEvent]] = field(default_factory=dict)
 
     # -- derived -----------------------------------------------------------
     def is_met(self, milestone: Milestone) -> bool:
@@ -159,7 +170,7 @@ class DealState:
 
     def unmet_of(self, stage: Stage) -> tuple[Milestone, ...]:
         """The stage's milestones not met, in order."""
-        return tuple(m for m in stage.milestones if not self.is_met(m))
+        return tuple(m for m in milestones_of(stage) if not self.is_met(m))
 
     @property
     def engagement(self) -> Engagement | None:
@@ -217,11 +228,24 @@ class DealState:
         return round(p, 6), text
 
     @property
+    def insider_left_at(self) -> datetime | None:
+        """When the last insider left, while insider_found is unmet since."""
+        return self.lapsed.get(Milestone.insider_found)
+
+    @property
     def last_activity_at(self) -> datetime | None:
         return self.activities[-1][0] if self.activities else None
 
 
-def visible(entries: Iterable[Entry], known_at: datetime | None) -> list[Entry]:
+def retracted_seq(entry: Entry[ev.DealEvent]) -> int | None:
+    """The seq a retraction takes back (None for any other entry)."""
+    fact = entry.fact
+    return fact.seq if isinstance(fact, ev.EntryRetracted) else None
+
+
+def visible(
+    entries: Iterable[Entry[ev.DealEvent]], known_at: datetime | None
+) -> list[Entry[ev.DealEvent]]:
     """Entries recorded by ``known_at`` (all when it is None)."""
     if known_at is None:
         return list(entries)
@@ -229,7 +253,7 @@ def visible(entries: Iterable[Entry], known_at: datetime | None) -> list[Entry]:
 
 
 def fold(
-    entries: Sequence[Entry],
+    entries: Sequence[Entry[ev.DealEvent]],
     as_of: datetime | None = None,
     known_at: datetime | None = None,
 ) -> DealState:
@@ -238,7 +262,7 @@ def fold(
     retracted ones left out (from the moment the retraction was recorded)."""
     seen = visible(entries, known_at)
     state = DealState()
-    retractions = {e.data["seq"]: e for e in seen if e.event == "EntryRetracted"}
+    retractions = {seq: e for e in seen if (seq := retracted_seq(e)) is not None}
     by_seq = {e.seq: e for e in seen}
     state.retracted = {s: by_seq[s] for s in retractions if s in by_seq}
     state.version = max((e.seq for e in seen), default=0)
@@ -246,7 +270,7 @@ def fold(
         (
             e
             for e in seen
-            if e.event != "EntryRetracted"
+            if not isinstance(e.fact, ev.EntryRetracted)
             and e.seq not in retractions
             and (as_of is None or e.occurred_at <= as_of)
         ),
@@ -257,21 +281,117 @@ def fold(
     return state
 
 
-def apply_entry(state: DealState, entry: Entry) -> None:
+def apply_entry(state: DealState, entry: Entry[ev.DealEvent]) -> None:
     """Apply one more entry, later in business time than every applied one.
 
     ``fold`` is this, entry after entry; the aggregate also calls it directly
     for a new entry that sorts last, instead of folding the history again.
     """
-    _APPLY[entry.event](state, entry)
+    for apply in _PLAN[type(entry.fact)]:
+        apply(state, entry)
     state.applied.append(entry)
     state.version = max(state.version, entry.seq)
 
 
-# -- appliers: one per event class name ---------------------------------------
+# -- what each event records of its own ----------------------------------------
+
+E = TypeVar("E", bound=ev.DealEvent)
+_Apply = Callable[[DealState, Any], None]
+_RECORDS: dict[type[ev.DealEvent], _Apply] = {}
 
 
-def _met(state: DealState, m: Milestone, e: Entry, met: bool, how: str = "") -> None:
+def _records(
+    cls: type[E],
+) -> Callable[[Callable[[DealState, Entry[E]], None]], Callable[[DealState, Entry[E]], None]]:
+    """Register what an event class records beyond what the process table says."""
+
+    def register(
+        apply: Callable[[DealState, Entry[E]], None],
+    ) -> Callable[[DealState, Entry[E]], None]:
+        _RECORDS[cls] = apply
+        return apply
+
+    return register
+
+
+@_records(ev.Opened)
+def _opened(state: DealState, e: Entry[ev.Opened]) -> None:
+    f = e.fact
+    state.key, state.customer, state.title = f.key, f.customer, f.title
+    state.owner, state.tender_expected = f.owner, f.tender_expected
+    state.opened_at = e.occurred_at
+    _enter(state, Stage.development, e)
+
+
+@_records(ev.CustomerStepObserved)
+def _step(state: DealState, e: Entry[ev.CustomerStepObserved]) -> None:
+    state.customer_step = CustomerStep(e.fact.step)
+
+
+@_records(ev.AssessmentElementCollected)
+def _collected(state: DealState, e: Entry[ev.AssessmentElementCollected]) -> None:
+    state.elements[e.fact.element] = e.fact.text
+
+
+@_records(ev.Assessed)
+def _assessed(state: DealState, e: Entry[ev.Assessed]) -> None:
+    state.assessment = {**e.data, "at": e.occurred_at, "seq": e.seq}
+
+
+@_records(ev.Graded)
+def _graded(state: DealState, e: Entry[ev.Graded]) -> None:
+    state.grade, state.graded_at = Grade(e.fact.grade), e.occurred_at
+
+
+@_records(ev.StakeholderIdentified)
+def _identified(state: DealState, e: Entry[ev.StakeholderIdentified]) -> None:
+    p = _person(state, e.fact.name)
+    p.role, p.weight = Role(e.fact.role or "other"), e.fact.weight
+
+
+@_records(ev.ActivityHeld)
+def _activity(state: DealState, e: Entry[ev.ActivityHeld]) -> None:
+    state.activities.append((e.occurred_at, e.fact.kind))
+
+
+@_records(ev.ShortListed)
+def _shortlisted(state: DealState, e: Entry[ev.ShortListed]) -> None:
+    state.shortlisted = True
+
+
+@_records(ev.StandardInfluenced)
+def _influenced(state: DealState, e: Entry[ev.StandardInfluenced]) -> None:
+    state.criteria.extend(e.fact.criteria)
+
+
+@_records(ev.TenderReceived)
+def _tender(state: DealState, e: Entry[ev.TenderReceived]) -> None:
+    state.tender_due = e.fact.due
+
+
+@_records(ev.StageForced)
+def _forced(state: DealState, e: Entry[ev.StageForced]) -> None:
+    f = e.fact
+    missing = tuple(Milestone(m) for m in f.missing)
+    for m in missing:
+        state.milestones[m].forced_past = True
+    state.forced_advances.append(
+        ForcedAdvance(
+            Stage(f.from_stage),
+            Stage(f.to_stage),
+            missing,
+            f.reason,
+            f.approved_by,
+            e.occurred_at,
+            e.seq,
+        )
+    )
+
+
+# -- what the process table says each event does -----------------------------------
+
+
+def _met(state: DealState, m: Milestone, e: Entry[Any], met: bool, how: str = "") -> None:
     status = state.milestones[m]
     if met and not status.met:
         status.met, status.at, status.seq = True, e.occurred_at, e.seq
@@ -283,182 +403,123 @@ def _met(state: DealState, m: Milestone, e: Entry, met: bool, how: str = "") -> 
         period.ended_by_seq, period.ended_how = e.seq, how
 
 
-def _opened(state: DealState, e: Entry) -> None:
-    d = e.data
-    state.key, state.customer, state.title = d["key"], d["customer"], d["title"]
-    state.owner, state.tender_expected = d["owner"], d.get("tender_expected")
-    state.opened_at = e.occurred_at
-    _enter(state, Stage.development, e)
-
-
-def _enter(state: DealState, stage: Stage, e: Entry) -> None:
+def _enter(state: DealState, stage: Stage, e: Entry[Any]) -> None:
     state.stage, state.stage_entered_at = stage, e.occurred_at
     state.entered[stage] = e.occurred_at
     state.stays.append(StageStay(stage, e.occurred_at, e.recorded_at, e.seq))
 
 
-def _leave(state: DealState, e: Entry, how: str, skipped: tuple[Milestone, ...] = ()) -> None:
+def _leave(state: DealState, e: Entry[Any], how: str, skipped: tuple[Milestone, ...] = ()) -> None:
     stay = state.stays[-1]
     stay.left_at, stay.left_recorded, stay.left_seq = e.occurred_at, e.recorded_at, e.seq
     stay.left_how, stay.skipped = how, skipped
-
-
-def _step(state: DealState, e: Entry) -> None:
-    state.customer_step = CustomerStep(e.data["step"])
-
-
-def _collected(state: DealState, e: Entry) -> None:
-    state.elements[e.data["element"]] = e.data["text"]
-
-
-def _assessed(state: DealState, e: Entry) -> None:
-    state.assessment = {**e.data, "at": e.occurred_at, "seq": e.seq}
-    _met(state, Milestone.opportunity_assessed, e, bool(e.data["passed"]), "assessment failed")
-
-
-def _graded(state: DealState, e: Entry) -> None:
-    state.grade, state.graded_at = Grade(e.data["grade"]), e.occurred_at
-    _met(state, Milestone.customer_graded, e, True)
 
 
 def _person(state: DealState, name: str) -> Stakeholder:
     return state.stakeholders.setdefault(name, Stakeholder(name))
 
 
-def _people_milestones(state: DealState, e: Entry, how: str) -> None:
-    present = [p for p in state.stakeholders.values() if not p.left]
-    _met(state, Milestone.insider_found, e, any(p.insider for p in present), how)
-    _met(state, Milestone.key_person_engaged, e, any(p.key_person for p in present), how)
+#: The milestones met while someone remains, in the order they are judged.
+_PRESENT = tuple(dict.fromkeys(WHILE_PRESENT.values()))
 
 
-def _identified(state: DealState, e: Entry) -> None:
-    p = _person(state, e.data["name"])
-    p.role = Role(e.data.get("role") or "other")
-    p.weight, p.left = e.data.get("weight"), False
-    _people_milestones(state, e, "")
+def _presence(state: DealState, e: Entry[Any], how: str) -> list[Milestone]:
+    """Judge again each milestone met while someone remains; returns those
+    that lapsed."""
+    lapsed = []
+    for m in _PRESENT:
+        was = state.milestones[m].met
+        now = any(m in p.brings for p in state.stakeholders.values() if not p.left)
+        _met(state, m, e, now, how)
+        if was and not now:
+            lapsed.append(m)
+    return lapsed
 
 
-def _left(state: DealState, e: Entry) -> None:
-    p = _person(state, e.data["name"])
-    was_insider = state.is_met(Milestone.insider_found)
-    p.left = True
-    _people_milestones(state, e, "stakeholder left")
-    if was_insider and not state.is_met(Milestone.insider_found):
-        state.insider_left_at = e.occurred_at
+def _person_effect(step: Step) -> _Apply:
+    brings = step.meets if step.how is Meets.while_present else None
+    if step.person is Person.joins:
+
+        def joins(state: DealState, e: Entry[Any]) -> None:
+            p = _person(state, cast(ev.PersonEvent, e.fact).name)
+            p.left = False
+            if brings is not None:
+                p.brings.add(brings)
+            _presence(state, e, "")
+            if brings is not None:
+                state.lapsed.pop(brings, None)
+
+        return joins
+    how = step.unmet_as
+
+    def leaves(state: DealState, e: Entry[Any]) -> None:
+        _person(state, cast(ev.PersonEvent, e.fact).name).left = True
+        for m in _presence(state, e, how):
+            state.lapsed[m] = e.occurred_at
+
+    return leaves
 
 
-def _insider(state: DealState, e: Entry) -> None:
-    p = _person(state, e.data["name"])
-    p.insider, p.left = True, False
-    _people_milestones(state, e, "")
-    state.insider_left_at = None
+def _milestone_effect(step: Step) -> _Apply:
+    m, how = step.meets, step.unmet_as
+    assert m is not None
+    if step.how is Meets.verdict:
 
+        def verdict(state: DealState, e: Entry[Any]) -> None:
+            _met(state, m, e, cast(ev.Verdict, e.fact).passed, how)
 
-def _key_person(state: DealState, e: Entry) -> None:
-    p = _person(state, e.data["name"])
-    p.key_person, p.left = True, False
-    _people_milestones(state, e, "")
+        return verdict
 
-
-def _activity(state: DealState, e: Entry) -> None:
-    state.activities.append((e.occurred_at, e.data["kind"]))
-
-
-def _shortlisted(state: DealState, e: Entry) -> None:
-    state.shortlisted = True
-
-
-def _influenced(state: DealState, e: Entry) -> None:
-    state.criteria.extend(e.data["criteria"])
-    _met(state, Milestone.standard_influenced, e, True)
-
-
-def _tender(state: DealState, e: Entry) -> None:
-    state.tender_due = e.data.get("due")
-
-
-def _milestone_of(m: Milestone) -> Any:
-    def apply(state: DealState, e: Entry) -> None:
+    def met(state: DealState, e: Entry[Any]) -> None:
         _met(state, m, e, True)
 
-    return apply
+    return met
 
 
-def _signed(state: DealState, e: Entry) -> None:
-    _met(state, Milestone.contract_signed, e, True)
-    _outcome(state, e, Outcome.won)
+def _move_effect(step: Step) -> _Apply:
+    how = step.counted_as or step.command
+
+    def move(state: DealState, e: Entry[Any]) -> None:
+        fact = cast(ev.StageMoved, e.fact)
+        _leave(state, e, how, tuple(Milestone(m) for m in fact.skipped))
+        _enter(state, Stage(fact.to_stage), e)
+        state.last_move_at = e.occurred_at
+
+    return move
 
 
-def _advanced(state: DealState, e: Entry) -> None:
-    _leave(state, e, "advanced")
-    _enter(state, Stage(e.data["to_stage"]), e)
-    state.last_move_at = e.occurred_at
+def _outcome_effect(outcome: Outcome) -> _Apply:
+    def decide(state: DealState, e: Entry[Any]) -> None:
+        fact = e.fact
+        state.outcome, state.outcome_at, state.outcome_seq = outcome, e.occurred_at, e.seq
+        state.outcome_reason = fact.reason if isinstance(fact, ev.Reasoned) else None
+        state.competitor = fact.competitor if isinstance(fact, ev.Lost) else None
+        state.last_move_at = e.occurred_at
+        if outcome.is_closed:
+            _leave(state, e, outcome.value)
+
+    return decide
 
 
-def _forced(state: DealState, e: Entry) -> None:
-    missing = tuple(Milestone(m) for m in e.data["missing"])
-    _leave(state, e, "forced", missing)
-    for m in missing:
-        state.milestones[m].forced_past = True
-    state.forced_advances.append(
-        ForcedAdvance(
-            Stage(e.data["from_stage"]),
-            Stage(e.data["to_stage"]),
-            missing,
-            e.data["reason"],
-            e.data["approved_by"],
-            e.occurred_at,
-            e.seq,
-        )
-    )
-    _enter(state, Stage(e.data["to_stage"]), e)
-    state.last_move_at = e.occurred_at
+def _plan(step: Step) -> tuple[_Apply, ...]:
+    """Everything an event does to the state, in order: what it records of
+    its own, the person it names, its milestone, the stage, the outcome."""
+    plan: list[_Apply] = []
+    if step.event in _RECORDS:
+        plan.append(_RECORDS[step.event])
+    if step.person is not None:
+        plan.append(_person_effect(step))
+    if step.meets is not None and step.how is not Meets.while_present:
+        plan.append(_milestone_effect(step))
+    if step.kind is Kind.move:
+        plan.append(_move_effect(step))
+    if step.outcome is not None:
+        plan.append(_outcome_effect(step.outcome))
+    return tuple(plan)
 
 
-def _outcome(state: DealState, e: Entry, outcome: Outcome) -> None:
-    state.outcome, state.outcome_at, state.outcome_seq = outcome, e.occurred_at, e.seq
-    state.outcome_reason = e.data.get("reason")
-    state.competitor = e.data.get("competitor")
-    state.last_move_at = e.occurred_at
-    if outcome.is_closed:
-        _leave(state, e, outcome.value)
-
-
-def _outcome_of(outcome: Outcome) -> Any:
-    def apply(state: DealState, e: Entry) -> None:
-        _outcome(state, e, outcome)
-
-    return apply
-
-
-def _nothing(state: DealState, e: Entry) -> None:
-    """Facts kept for the record that change no state."""
-
-
-_APPLY: dict[str, Any] = {
-    "Opened": _opened,
-    "CustomerStepObserved": _step,
-    "AssessmentElementCollected": _collected,
-    "Assessed": _assessed,
-    "Graded": _graded,
-    "StakeholderIdentified": _identified,
-    "StakeholderLeft": _left,
-    "InsiderFound": _insider,
-    "KeyPersonEngaged": _key_person,
-    "ActivityHeld": _activity,
-    "ShortListed": _shortlisted,
-    "StandardInfluenced": _influenced,
-    "TenderReceived": _tender,
-    "BidSubmitted": _milestone_of(Milestone.bid_submitted),
-    "ContractApproved": _milestone_of(Milestone.contract_approved),
-    "ContractSigned": _signed,
-    "TrialEvaluated": _milestone_of(Milestone.trial_evaluated),
-    "OilAnalysisFollowedUp": _milestone_of(Milestone.oil_analysis_followed_up),
-    "StageAdvanced": _advanced,
-    "StageForced": _forced,
-    "Lost": _outcome_of(Outcome.lost),
-    "Withdrawn": _outcome_of(Outcome.withdrawn),
-    "Abandoned": _outcome_of(Outcome.abandoned),
-    "Nurtured": _outcome_of(Outcome.nurture),
-    "Reopened": _outcome_of(Outcome.open),
+#: What applying each event class does; a retraction is never applied (the
+#: fold leaves out what it retracts instead).
+_PLAN: dict[type[ev.DealEvent], tuple[_Apply, ...]] = {
+    s.event: _plan(s) for s in STEPS if s.kind is not Kind.correction
 }

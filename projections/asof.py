@@ -5,14 +5,19 @@ stage history), never by replaying aggregates.
 Stage moves cannot be retracted, so the stage comes from ``stage_history``; the
 rest from the latest visible entries of the audit trail, where visible means
 occurred by ``as_of``, recorded by ``known_at`` and not retracted as known then.
+Which entry meets which milestone, and which sets which outcome, is read from
+the process table, as the fold reads it: the two cannot drift apart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from domain import events as ev
 from domain.config import ProcessConfig
+from domain.process import EVIDENCE, OUTCOME_OF, STEPS, VERDICTS, WHILE_PRESENT, Kind, Person
 from domain.state import DealState
 from domain.vocabulary import CustomerStep, Grade, Milestone, Outcome, Stage
 from projections.queries import days_between
@@ -20,27 +25,24 @@ from projections.schema import AUDIT_TRAIL, PIPELINE, STAGE_HISTORY
 from projections.store import ReadStore, as_json, as_moment
 from projections.views import standing
 
-_OUTCOMES = {
-    "ContractSigned": Outcome.won,
-    "Lost": Outcome.lost,
-    "Withdrawn": Outcome.withdrawn,
-    "Abandoned": Outcome.abandoned,
-    "Nurtured": Outcome.nurture,
-    "Reopened": Outcome.open,
-}
-_EVIDENCE = {
-    "Graded": Milestone.customer_graded,
-    "StandardInfluenced": Milestone.standard_influenced,
-    "BidSubmitted": Milestone.bid_submitted,
-    "ContractApproved": Milestone.contract_approved,
-    "ContractSigned": Milestone.contract_signed,
-    "TrialEvaluated": Milestone.trial_evaluated,
-    "OilAnalysisFollowedUp": Milestone.oil_analysis_followed_up,
-}
-_LATEST = sorted(
-    {*_OUTCOMES, *_EVIDENCE, "Opened", "CustomerStepObserved", "Assessed", "ActivityHeld"}
-)
-_PEOPLE = ("StakeholderIdentified", "InsiderFound", "KeyPersonEngaged", "StakeholderLeft")
+T = TypeVar("T")
+
+
+def _named(table: Mapping[type[ev.DealEvent], T]) -> dict[str, T]:
+    return {cls.__name__: value for cls, value in table.items()}
+
+
+_OUTCOMES = _named(OUTCOME_OF)
+_EVIDENCE = _named(EVIDENCE)
+_VERDICTS = _named(VERDICTS)
+_BRINGS = _named(WHILE_PRESENT)
+_PEOPLE = tuple(s.event.__name__ for s in STEPS if s.person is not None)
+_LEAVES = {s.event.__name__ for s in STEPS if s.person is Person.leaves}
+_MOVES = {s.counted_as for s in STEPS if s.kind is Kind.move}
+#: Facts of their own that a row shows: the latest of each counts.
+_FACTS = (ev.Opened, ev.CustomerStepObserved, ev.Graded, ev.ActivityHeld)
+_LATEST = sorted({*_OUTCOMES, *_EVIDENCE, *_VERDICTS, *(c.__name__ for c in _FACTS)})
+_ACTIVITY = ev.ActivityHeld.__name__
 _FAR = datetime(9999, 12, 31, tzinfo=UTC)
 
 
@@ -79,7 +81,8 @@ def _latest(read: ReadStore, params: list[Any]) -> dict[str, dict[str, Any]]:
 
 
 def _people(read: ReadStore, params: list[Any]) -> dict[str, set[Milestone]]:
-    """Per deal, insider_found and key_person_engaged if such a person remains."""
+    """Per deal, the milestones met while a person remains (insider_found,
+    key_person_engaged) that such a person brings."""
     name = "data->>'name'" if read.dialect == "postgresql" else "json_extract(data, '$.name')"
     rows = read.query(
         "SELECT deal_id, name, event, rn FROM ("
@@ -92,17 +95,13 @@ def _people(read: ReadStore, params: list[Any]) -> dict[str, set[Milestone]]:
     roles: dict[tuple[str, str], set[str]] = {}
     for r in rows:
         who = (r["deal_id"], r["name"])
-        if r["rn"] == 1 and r["event"] == "StakeholderLeft":
+        if r["rn"] == 1 and r["event"] in _LEAVES:
             left.add(who)
         roles.setdefault(who, set()).add(r["event"])
     met: dict[str, set[Milestone]] = {}
     for (deal, person), events in roles.items():
-        if (deal, person) in left:
-            continue
-        if "InsiderFound" in events:
-            met.setdefault(deal, set()).add(Milestone.insider_found)
-        if "KeyPersonEngaged" in events:
-            met.setdefault(deal, set()).add(Milestone.key_person_engaged)
+        if (deal, person) not in left:
+            met.setdefault(deal, set()).update(_BRINGS[e] for e in events if e in _BRINGS)
     return met
 
 
@@ -120,7 +119,8 @@ def _stays(read: ReadStore, as_of: datetime, known: datetime) -> dict[str, dict[
         d = deals.setdefault(r["deal_id"], {"forced": []})
         d["stage"], d["entered_at"] = Stage(r["stage"]), as_moment(r["entered_at"])
         if (
-            r["left_how"] == "forced"
+            r["left_how"] in _MOVES
+            and r["skipped_milestones"]
             and as_moment(r["left_at"]) <= as_of
             and as_moment(r["left_recorded_at"]) <= known
         ):
@@ -145,7 +145,7 @@ def pipeline_as_of(
     rows = [
         _row(static[deal], facts, people.get(deal, set()), stays[deal], config, as_of)
         for deal, facts in latest.items()
-        if "Opened" in facts and deal in stays and deal in static
+        if ev.Opened.__name__ in facts and deal in stays and deal in static
     ]
     return sorted(rows, key=lambda r: r["key"])
 
@@ -172,9 +172,7 @@ def _row(
         "days_in_stage": days_between(stay["entered_at"], closed_at or as_of, tz),
         "stage_entered_at": stay["entered_at"].astimezone(tz),
         "tender_expected": static["tender_expected"],
-        "last_activity_at": facts["ActivityHeld"][0].astimezone(tz)
-        if "ActivityHeld" in facts
-        else None,
+        "last_activity_at": facts[_ACTIVITY][0].astimezone(tz) if _ACTIVITY in facts else None,
     }
 
 
@@ -183,17 +181,17 @@ def _state(facts: dict[str, Any], people: set[Milestone], stay: dict[str, Any]) 
     missing milestones, win probability) to apply unchanged."""
     state = DealState(stage=stay["stage"])
     met = set(people) | {m for event, m in _EVIDENCE.items() if event in facts}
-    assessed = facts.get("Assessed")
-    if assessed is not None and assessed[2]["passed"]:
-        met.add(Milestone.opportunity_assessed)
+    # A verdict's field is ``passed`` (``domain.events.Verdict``).
+    met |= {m for event, m in _VERDICTS.items() if event in facts and facts[event][2]["passed"]}
     for m in met:
         state.milestones[m].met = True
     for m in (m for skipped in stay["forced"] for m in skipped):
         state.milestones[m].forced_past = True
     outcomes = [(facts[e][0], facts[e][1], o) for e, o in _OUTCOMES.items() if e in facts]
     state.outcome = max(outcomes)[2] if outcomes else Outcome.open
-    if "CustomerStepObserved" in facts:
-        state.customer_step = CustomerStep(facts["CustomerStepObserved"][2]["step"])
-    if "Graded" in facts:
-        state.grade = Grade(facts["Graded"][2]["grade"])
+    step, graded = ev.CustomerStepObserved.__name__, ev.Graded.__name__
+    if step in facts:
+        state.customer_step = CustomerStep(facts[step][2]["step"])
+    if graded in facts:
+        state.grade = Grade(facts[graded][2]["grade"])
     return state

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from eventsourcing.persistence import Notification
 
 from domain.application import SalesProcess
-from domain.entries import Entry
-from domain.opportunity import Opportunity, entry_of
+from domain.entries import Entry, entry_of
+from domain.events import DealEvent
 from projections.partitions import read_page
 from projections.rows import DealRows, deal_rows
 from projections.schema import PROJECTION
@@ -71,7 +71,7 @@ class _EventFailed(Exception):
         self.notification, self.deal, self.cause = notification, deal, cause
 
 
-_Got = list[tuple[Notification, Entry]]
+_Got = list[tuple[Notification, Entry[DealEvent]]]
 
 
 @dataclass(frozen=True)
@@ -207,14 +207,14 @@ class Projector:
                 got = new.setdefault(deal, [])
             try:
                 event = to_domain_event(note)
-                if not isinstance(event, Opportunity.Event):
+                if not isinstance(event, DealEvent):
                     raise TypeError(f"unexpected event {type(event).__qualname__}")
                 got.append((note, entry_of(event)))
             except Exception as exc:
                 raise _EventFailed(note, deal, exc) from exc
         return new
 
-    def _rows(self, deal: str, old: list[Entry], got: _Got) -> DealRows:
+    def _rows(self, deal: str, old: list[Entry[DealEvent]], got: _Got) -> DealRows:
         if old:
             fresh = {e.seq for _, e in got}
             entries = [e for e in old if e.seq not in fresh] + [e for _, e in got]

@@ -16,29 +16,27 @@ from typing import Any
 from domain.config import ProcessConfig
 from domain.diagnosis import is_stalled
 from domain.entries import Entry
+from domain.events import DealEvent, EntryRetracted
+from domain.process import OUTCOME_OF, STEPS, Kind
 from domain.state import DealState, fold
 from domain.vocabulary import Outcome
 
-TRANSITIONS = {
-    "Opened": "new",
-    "Reopened": "reopened",
-    "ContractSigned": "won",
-    "Lost": "lost",
-    "Withdrawn": "withdrawn",
-    "Abandoned": "abandoned",
-    "Nurtured": "nurtured",
+#: Transitions: the opening and the outcome changes, by event, as the process
+#: table names them.
+TRANSITIONS: dict[type[DealEvent], str] = {
+    s.event: s.counted_as for s in STEPS if s.counted_as and s.kind in (Kind.opening, Kind.outcome)
 }
-MOVES = {"StageAdvanced": "advanced", "StageForced": "forced"}
-TOTALS = (
-    "new",
-    "reopened",
-    "won",
-    "lost",
-    "withdrawn",
-    "abandoned",
-    "nurtured",
-    "advanced",
-    "forced",
+#: Stage moves, by event.
+MOVES: dict[type[DealEvent], str] = {
+    s.event: s.counted_as for s in STEPS if s.counted_as and s.kind is Kind.move
+}
+_BY_OUTCOME = {o: TRANSITIONS[e] for e, o in OUTCOME_OF.items()}
+#: The totals, in the order shown: new, then the transitions in the order of
+#: the outcomes they lead to, the moves, and the two that count deals.
+TOTALS: tuple[str, ...] = (
+    *(TRANSITIONS[s.event] for s in STEPS if s.kind is Kind.opening),
+    *(_BY_OUTCOME[o] for o in Outcome if o in _BY_OUTCOME),
+    *MOVES.values(),
     "unchanged",
     "stalled",
 )
@@ -46,7 +44,10 @@ _JUST_BEFORE = timedelta(microseconds=1)
 
 
 def movement(
-    deals: Iterable[Sequence[Entry]], config: ProcessConfig, start: datetime, end: datetime
+    deals: Iterable[Sequence[Entry[DealEvent]]],
+    config: ProcessConfig,
+    start: datetime,
+    end: datetime,
 ) -> dict[str, Any]:
     """The movement document of ``movement --json`` for the window [start, end]."""
     totals = dict.fromkeys(TOTALS, 0)
@@ -73,7 +74,7 @@ def movement(
 
 
 def _deal(
-    entries: Sequence[Entry], config: ProcessConfig, start: datetime, end: datetime
+    entries: Sequence[Entry[DealEvent]], config: ProcessConfig, start: datetime, end: datetime
 ) -> dict[str, Any] | None:
     at_end = fold(entries, as_of=end)
     if at_end.opened_at is None:
@@ -85,11 +86,13 @@ def _deal(
     inside = [
         e
         for e in entries
-        if start <= e.occurred_at <= end and e.seq not in retracted and e.event != "EntryRetracted"
+        if start <= e.occurred_at <= end
+        and e.seq not in retracted
+        and not isinstance(e.fact, EntryRetracted)
     ]
     inside.sort(key=lambda e: (e.occurred_at, e.seq))
-    moves = [TRANSITIONS[e.event] for e in inside if e.event in TRANSITIONS]
-    moves += sorted({MOVES[e.event] for e in inside if e.event in MOVES})
+    moves = [TRANSITIONS[type(e.fact)] for e in inside if type(e.fact) in TRANSITIONS]
+    moves += sorted({MOVES[type(e.fact)] for e in inside if type(e.fact) in MOVES})
     was_open = at_start is not None and at_start.outcome is Outcome.open
     is_open = at_end.outcome is Outcome.open
     if was_open and is_open and not moves:

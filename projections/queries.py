@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.entries import Entry
+from domain.events import DealEvent
 from domain.opportunity import deal_id
 from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, TABLES, Table
 from projections.store import ENTRY_COLUMNS, ReadStore, as_json, as_moment, entries_by_deal
@@ -69,7 +70,7 @@ def losses(read: ReadStore, tz: ZoneInfo) -> list[dict[str, Any]]:
     return [_typed(LOSSES, r, tz) for r in rows]
 
 
-def entries(read: ReadStore, key: str | None = None) -> dict[str, list[Entry]]:
+def entries(read: ReadStore, key: str | None = None) -> dict[str, list[Entry[DealEvent]]]:
     """Deals' histories as projected into the audit trail (one deal, or all)."""
     where, params = (
         ("WHERE deal_id = %s AND key = %s", (str(deal_id(key)), key))

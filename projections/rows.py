@@ -17,11 +17,14 @@ from typing import Any
 import orjson
 
 from domain.config import ProcessConfig
+from domain.diagnosis import is_price_fight, loss_explanation
 from domain.entries import Entry
-from domain.state import DealState, MilestonePeriod, fold
+from domain.events import DealEvent
+from domain.process import stage_of
+from domain.state import DealState, MilestonePeriod, fold, retracted_seq
 from domain.vocabulary import MILESTONES, Outcome
 from projections.schema import TABLES
-from projections.views import is_price_fight, loss_explanation, standing, summary
+from projections.views import standing
 
 Row = tuple[Any, ...]
 
@@ -55,7 +58,7 @@ def _days(start: datetime, end: datetime) -> float:
     return round((end - start).total_seconds() / 86400, 4)
 
 
-def deal_rows(deal_id: str, entries: Sequence[Entry], config: ProcessConfig) -> DealRows:
+def deal_rows(deal_id: str, entries: Sequence[Entry[DealEvent]], config: ProcessConfig) -> DealRows:
     """Compute the deal's rows in all five read models."""
     ordered = sorted(entries, key=lambda e: e.seq)
     state = fold(ordered)
@@ -88,7 +91,7 @@ def deal_rows(deal_id: str, entries: Sequence[Entry], config: ProcessConfig) -> 
 
 
 def _pipeline_row(
-    deal_id: str, state: DealState, entries: Sequence[Entry], config: ProcessConfig
+    deal_id: str, state: DealState, entries: Sequence[Entry[DealEvent]], config: ProcessConfig
 ) -> Row:
     shared = standing(state, config)
     stay = state.stays[-1]
@@ -143,8 +146,8 @@ def _data_json(data: dict[str, Any]) -> str:
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def _audit_rows(deal_id: str, state: DealState, entries: Sequence[Entry]) -> list[Row]:
-    retractions = {e.data["seq"]: e for e in entries if e.event == "EntryRetracted"}
+def _audit_rows(deal_id: str, state: DealState, entries: Sequence[Entry[DealEvent]]) -> list[Row]:
+    retractions = {seq: e for e in entries if (seq := retracted_seq(e)) is not None}
     stage_at, key = _stage_at(state), state.key
     rows: list[Row] = []
     for e in entries:
@@ -159,7 +162,7 @@ def _audit_rows(deal_id: str, state: DealState, entries: Sequence[Entry]) -> lis
                 e.recorded_at,
                 e.actor,
                 stage_at(e.occurred_at),
-                summary(e),
+                e.fact.summary(),
                 _data_json(e.data),
                 e.note,
                 by is not None,
@@ -175,7 +178,7 @@ def _period_row(deal_id: str, key: str, n: int, p: MilestonePeriod, forced: bool
         deal_id,
         key,
         p.milestone.value,
-        p.milestone.stage.value,
+        stage_of(p.milestone).value,
         n,
         True,
         p.met_from,
@@ -189,14 +192,16 @@ def _period_row(deal_id: str, key: str, n: int, p: MilestonePeriod, forced: bool
     )
 
 
-def _milestone_rows(deal_id: str, state: DealState, entries: Sequence[Entry]) -> list[Row]:
+def _milestone_rows(
+    deal_id: str, state: DealState, entries: Sequence[Entry[DealEvent]]
+) -> list[Row]:
     periods = list(state.periods)
-    retracted_periods: list[tuple[MilestonePeriod, Entry]] = []
+    retracted_periods: list[tuple[MilestonePeriod, Entry[DealEvent]]] = []
     if state.retracted:
         # Periods that only existed through an entry later retracted: shown as
         # ended by the retraction, at the time it was recorded.
-        as_recorded = fold([e for e in entries if e.event != "EntryRetracted"])
-        retraction = {e.data["seq"]: e for e in entries if e.event == "EntryRetracted"}
+        retraction = {seq: e for e in entries if (seq := retracted_seq(e)) is not None}
+        as_recorded = fold([e for e in entries if retracted_seq(e) is None])
         for p in as_recorded.periods:
             if p.met_by_seq in retraction:
                 retracted_periods.append((p, retraction[p.met_by_seq]))
@@ -229,7 +234,7 @@ def _milestone_rows(deal_id: str, state: DealState, entries: Sequence[Entry]) ->
                     deal_id,
                     state.key,
                     m.value,
-                    m.stage.value,
+                    stage_of(m).value,
                     n,
                     False,
                     None,

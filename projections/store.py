@@ -16,12 +16,14 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from psycopg import postgres, pq
 from psycopg.adapt import Dumper
 
-from domain.entries import Entry
+from domain.entries import Entry, restore
+from domain.events import DealEvent
 from domain.settings import Store
 from projections.rows import DealRows, Row
 from projections.schema import (
@@ -62,19 +64,22 @@ def as_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def entries_by_deal(rows: Iterable[Sequence[Any]]) -> dict[str, list[Entry]]:
+def entries_by_deal(rows: Iterable[Sequence[Any]]) -> dict[str, list[Entry[DealEvent]]]:
     """Entries read back from audit-trail rows of ``ENTRY_COLUMNS``, by deal."""
-    found: dict[str, list[Entry]] = {}
+    found: dict[str, list[Entry[DealEvent]]] = {}
+    ids: dict[str, UUID] = {}
     for deal, seq, event, occurred, recorded, actor, note, data in rows:
+        uid = ids.get(deal) or ids.setdefault(deal, UUID(deal))
         found.setdefault(deal, []).append(
-            Entry(
-                seq=seq,
-                event=event,
-                occurred_at=as_moment(occurred),
-                recorded_at=as_moment(recorded),
-                actor=actor,
-                note=note,
-                data=as_json(data),
+            restore(
+                uid,
+                seq,
+                event,
+                as_moment(occurred),
+                as_moment(recorded),
+                actor,
+                note,
+                as_json(data),
             )
         )
     return found
@@ -87,7 +92,7 @@ class Page(ABC):
     start: int
 
     @abstractmethod
-    def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry]]:
+    def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry[DealEvent]]]:
         """The entries already projected for these deals (from ``audit_trail``)."""
 
     @abstractmethod
@@ -357,7 +362,7 @@ class _SQLitePage(Page):
     def __init__(self, store: SQLiteReadStore, name: str, suffix: str, start: int) -> None:
         self.store, self.name, self.suffix, self.start = store, name, suffix, start
 
-    def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry]]:
+    def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry[DealEvent]]]:
         marks = ",".join("?" * len(deal_ids))
         return entries_by_deal(
             self.store.conn.execute(
@@ -577,7 +582,7 @@ class _PostgresPage(Page):
     def __init__(self, store: PostgresReadStore, name: str, suffix: str, start: int) -> None:
         self.store, self.name, self.suffix, self.start = store, name, suffix, start
 
-    def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry]]:
+    def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry[DealEvent]]]:
         audit = self.store.table(AUDIT_TRAIL, self.suffix)
         return entries_by_deal(
             self.store.conn.execute(

@@ -118,7 +118,7 @@ def test_a_failing_event_stops_the_projection_just_before_it(flow: Salesflow) ->
     load_demo(flow.process)
     bad_deal = str(flow.process.deal("HB-2026-007").id)
 
-    def failing(deal: str, entries: Sequence[Entry], config: ProcessConfig) -> DealRows:
+    def failing(deal: str, entries: Sequence[Entry[Any]], config: ProcessConfig) -> DealRows:
         if deal == bad_deal:
             raise ValueError("handler bug")
         return deal_rows(deal, entries, config)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -538,7 +539,7 @@ def test_the_latest_customer_step_is_the_latest_in_business_time(deal: Opportuni
 # -- business time: known-at -----------------------------------------------------
 
 
-def recorded(entries: Sequence[Entry], at: dict[int, datetime]) -> list[Entry]:
+def recorded(entries: Sequence[Entry[Any]], at: dict[int, datetime]) -> list[Entry[Any]]:
     """The entries with ``recorded_at`` set by seq (the others on their own day)."""
     return [replace(e, recorded_at=at.get(e.seq, e.occurred_at)) for e in entries]
 

@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 
 from domain.config import ProcessConfig
+from domain.diagnosis import loss_explanation
 from domain.errors import (
-    AlreadySigned,
-    ContractNotApproved,
+    AlreadyMet,
     DealClosed,
+    MilestoneNeeded,
     SalesProcessError,
     WrongOutcome,
     WrongStage,
@@ -30,7 +31,6 @@ from domain.vocabulary import (
     Role,
     Stage,
 )
-from projections.views import loss_explanation
 
 from .conftest import APPROVER, SELLER, day, meet, meet_stage, scores, walk_to
 
@@ -200,7 +200,7 @@ def test_a_contract_cannot_be_signed_before_it_is_approved(
 ) -> None:
     walk_to(deal, Stage.negotiation, config)
 
-    with pytest.raises(ContractNotApproved):
+    with pytest.raises(MilestoneNeeded):
         deal.sign(Decimal("1000000.00"), day(20), SELLER)
 
     assert deal.state.outcome is Outcome.open
@@ -210,7 +210,7 @@ def test_a_contract_is_signed_only_once(deal: Opportunity, config: ProcessConfig
     walk_to(deal, Stage.negotiation, config)
     meet_stage(deal, config, day(20))
 
-    with pytest.raises(AlreadySigned):
+    with pytest.raises(AlreadyMet):
         deal.sign(Decimal("1000000.00"), day(22), SELLER)
 
     assert [e.event for e in deal.entries].count("ContractSigned") == 1

@@ -1,0 +1,348 @@
+"""The standard process as data: the stages and their key milestones, what
+each milestone asks of the salesperson, and every write command: the fact it
+records, where it is accepted and what it changes.
+
+Every rule and reader derives from these tables: the aggregate's guards, the
+fold that computes a deal's state, time travel in SQL (``pipeline --as-of``),
+pipeline movement. Read it top to bottom as the process itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain import events as ev
+from domain.vocabulary import STAGES, Milestone, Outcome, Stage
+
+# -- 1. The stages and their key milestones (all required to leave the stage) --
+
+STAGE_MILESTONES: dict[Stage, tuple[Milestone, ...]] = {
+    Stage.development: (Milestone.opportunity_assessed, Milestone.customer_graded),
+    Stage.entry: (Milestone.insider_found, Milestone.key_person_engaged),
+    Stage.proposal: (Milestone.standard_influenced,),
+    Stage.bidding: (Milestone.bid_submitted,),
+    Stage.negotiation: (Milestone.contract_approved, Milestone.contract_signed),
+    Stage.implementation: (Milestone.trial_evaluated, Milestone.oil_analysis_followed_up),
+}
+
+#: Milestones that a forced advance may not skip: a win cannot be forced.
+NOT_FORCEABLE: dict[Stage, tuple[Milestone, ...]] = {
+    Stage.negotiation: (Milestone.contract_signed,),
+}
+
+# -- 2. What each milestone asks of the salesperson (next actions, in order) --
+
+WORK_ITEMS: dict[Milestone, tuple[str, ...]] = {
+    Milestone.opportunity_assessed: (
+        "collect the six assessment elements (needs, schedule, budget, competition,"
+        " decision, priorities)",
+        "score the opportunity in the evaluation model",
+        "if it fails, abandon it or lower the contact level",
+    ),
+    Milestone.customer_graded: (
+        "estimate the time to close and the likelihood of closing",
+        "grade the customer A/B/C/D and plan the effort by grade",
+    ),
+    Milestone.insider_found: (
+        "confirm the project information",
+        "find an insider",
+        "through the insider learn the buying organisation, the roles and each"
+        " person's weight in the decision",
+    ),
+    Milestone.key_person_engaged: (
+        "identify the key persons in the decision",
+        "build a relationship with them and keep good relations with the other participants",
+        "aim to be short-listed",
+    ),
+    Milestone.standard_influenced: (
+        "show the product and solution (demo, company visit, reference-customer visit, proposal)",
+        "shape the customer's procurement standard around our strengths",
+    ),
+    Milestone.bid_submitted: (
+        "write the bid from the tender document",
+        "analyse cost and margin",
+        "set the price position",
+        "submit the bid or negotiate it",
+    ),
+    Milestone.contract_approved: (
+        "arrange an executive visit",
+        "negotiate the terms",
+        "get the contract approved",
+    ),
+    Milestone.contract_signed: ("sign the supply contract",),
+    Milestone.trial_evaluated: (
+        "deliver, run the trial and evaluate its results with the customer",
+    ),
+    Milestone.oil_analysis_followed_up: (
+        "follow up usage and oil analysis",
+        "build the long-term relationship",
+    ),
+}
+
+# -- 3. The write commands ------------------------------------------------------
+
+
+class Kind(StrEnum):
+    """What a command does to the deal as a whole."""
+
+    opening = "opening"  # the deal begins (``development``, ``open``)
+    fact = "fact"  # a fact of the deal; stage and outcome stay
+    move = "move"  # the deal moves to the next stage
+    outcome = "outcome"  # the deal's outcome changes
+    correction = "correction"  # an earlier entry is said to be wrong
+
+
+class Meets(StrEnum):
+    """How a command's fact bears on its milestone."""
+
+    met = "met"  # met from then on
+    verdict = "verdict"  # met when the fact's verdict passed, unmet when it failed
+    while_present = "while present"  # met while a person it names remains
+
+
+class Person(StrEnum):
+    """What a command's fact says of the person it names."""
+
+    joins = "joins"  # a member of the buying organisation (again)
+    leaves = "leaves"  # left it, or turned against us
+
+
+#: The outcomes in which the deal is worked: everything but the closed ones.
+WORKING = (Outcome.open, Outcome.won, Outcome.nurture)
+OPEN = (Outcome.open,)
+OPEN_OR_WON = (Outcome.open, Outcome.won)
+ANY_OUTCOME = tuple(Outcome)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One write command of the process.
+
+    ``stages``: where it is accepted (and, when that is not every stage, it
+    must be dated no earlier than the deal entered its stage). ``needs``:
+    milestones met before it. ``once``: refused once its milestone is met.
+    ``counted_as``: its name in pipeline movement (and how a stay it ends
+    was left). ``unmet_as``: why its milestone ended, when its verdict failed.
+    """
+
+    command: str
+    event: type[ev.DealEvent]
+    outcomes: tuple[Outcome, ...]
+    stages: tuple[Stage, ...] = STAGES
+    kind: Kind = Kind.fact
+    meets: Milestone | None = None
+    how: Meets = Meets.met
+    person: Person | None = None
+    outcome: Outcome | None = None
+    counted_as: str | None = None
+    needs: tuple[Milestone, ...] = ()
+    once: bool = False
+    unmet_as: str = ""
+
+    @property
+    def stage_bound(self) -> bool:
+        """Accepted in some stages only (a stage move: all but the last)."""
+        return self.stages != STAGES
+
+    @property
+    def after_last_move(self) -> bool:
+        """Dated no earlier than the deal's last stage move or outcome."""
+        return self.kind in (Kind.move, Kind.outcome)
+
+
+_LAST = STAGES[-1]
+_MOVABLE = STAGES[:-1]
+
+STEPS: tuple[Step, ...] = (
+    # The deal begins in development.
+    Step("open", ev.Opened, (), kind=Kind.opening, counted_as="new"),
+    # In any stage, while the deal is worked (open, won or nurtured).
+    Step("customer-step", ev.CustomerStepObserved, WORKING),
+    Step("collect", ev.AssessmentElementCollected, WORKING),
+    Step(
+        "assess",
+        ev.Assessed,
+        WORKING,
+        meets=Milestone.opportunity_assessed,
+        how=Meets.verdict,
+        unmet_as="assessment failed",
+    ),
+    Step("grade", ev.Graded, WORKING, meets=Milestone.customer_graded),
+    Step("stakeholder", ev.StakeholderIdentified, WORKING, person=Person.joins),
+    Step(
+        "stakeholder-left",
+        ev.StakeholderLeft,
+        WORKING,
+        person=Person.leaves,
+        unmet_as="stakeholder left",
+    ),
+    Step(
+        "insider",
+        ev.InsiderFound,
+        WORKING,
+        meets=Milestone.insider_found,
+        how=Meets.while_present,
+        person=Person.joins,
+    ),
+    Step(
+        "engage",
+        ev.KeyPersonEngaged,
+        WORKING,
+        meets=Milestone.key_person_engaged,
+        how=Meets.while_present,
+        person=Person.joins,
+    ),
+    Step("activity", ev.ActivityHeld, WORKING),
+    Step("shortlist", ev.ShortListed, WORKING),
+    Step("influence", ev.StandardInfluenced, WORKING, meets=Milestone.standard_influenced),
+    Step("tender", ev.TenderReceived, WORKING),
+    # Bound to their stage.
+    Step("bid", ev.BidSubmitted, OPEN, (Stage.bidding,), meets=Milestone.bid_submitted),
+    Step(
+        "approve-contract",
+        ev.ContractApproved,
+        OPEN_OR_WON,
+        (Stage.negotiation,),
+        meets=Milestone.contract_approved,
+    ),
+    Step(
+        "sign",
+        ev.ContractSigned,
+        OPEN,
+        (Stage.negotiation,),
+        kind=Kind.outcome,
+        meets=Milestone.contract_signed,
+        outcome=Outcome.won,
+        counted_as="won",
+        needs=(Milestone.contract_approved,),
+        once=True,
+    ),
+    Step(
+        "trial",
+        ev.TrialEvaluated,
+        OPEN_OR_WON,
+        (Stage.implementation,),
+        meets=Milestone.trial_evaluated,
+    ),
+    Step(
+        "oil-analysis",
+        ev.OilAnalysisFollowedUp,
+        OPEN_OR_WON,
+        (Stage.implementation,),
+        meets=Milestone.oil_analysis_followed_up,
+    ),
+    # Stage moves: through the gate, or forced past it; none out of the last stage.
+    Step("advance", ev.StageAdvanced, OPEN_OR_WON, _MOVABLE, Kind.move, counted_as="advanced"),
+    Step("force", ev.StageForced, OPEN_OR_WON, _MOVABLE, Kind.move, counted_as="forced"),
+    # Outcomes.
+    Step("lose", ev.Lost, OPEN, kind=Kind.outcome, outcome=Outcome.lost, counted_as="lost"),
+    Step(
+        "withdraw",
+        ev.Withdrawn,
+        OPEN,
+        kind=Kind.outcome,
+        outcome=Outcome.withdrawn,
+        counted_as="withdrawn",
+    ),
+    Step(
+        "abandon",
+        ev.Abandoned,
+        OPEN,
+        kind=Kind.outcome,
+        outcome=Outcome.abandoned,
+        counted_as="abandoned",
+    ),
+    Step(
+        "nurture",
+        ev.Nurtured,
+        OPEN,
+        kind=Kind.outcome,
+        outcome=Outcome.nurture,
+        counted_as="nurtured",
+    ),
+    Step(
+        "reopen",
+        ev.Reopened,
+        (Outcome.nurture,),
+        kind=Kind.outcome,
+        outcome=Outcome.open,
+        counted_as="reopened",
+    ),
+    # Corrections, in any stage and outcome.
+    Step("retract", ev.EntryRetracted, ANY_OUTCOME, kind=Kind.correction),
+)
+
+# -- What the readers derive ------------------------------------------------------
+
+#: Each event class's step.
+STEP_OF: dict[type[ev.DealEvent], Step] = {s.event: s for s in STEPS}
+#: Each command's step, by its command-line name.
+COMMAND: dict[str, Step] = {s.command: s for s in STEPS}
+#: Events that change the outcome, and the outcome they set.
+OUTCOME_OF: dict[type[ev.DealEvent], Outcome] = {
+    s.event: s.outcome for s in STEPS if s.outcome is not None
+}
+#: Events that move the stage.
+MOVES: tuple[type[ev.DealEvent], ...] = tuple(s.event for s in STEPS if s.kind is Kind.move)
+#: Events that meet their milestone outright, and the milestone.
+EVIDENCE: dict[type[ev.DealEvent], Milestone] = {
+    s.event: s.meets for s in STEPS if s.meets is not None and s.how is Meets.met
+}
+#: Events whose verdict decides their milestone.
+VERDICTS: dict[type[ev.DealEvent], Milestone] = {
+    s.event: s.meets for s in STEPS if s.meets is not None and s.how is Meets.verdict
+}
+#: Events about a person of the buying organisation.
+PEOPLE: tuple[type[ev.DealEvent], ...] = tuple(s.event for s in STEPS if s.person is not None)
+#: The milestones met while a person who brought them remains, and by which event.
+WHILE_PRESENT: dict[type[ev.DealEvent], Milestone] = {
+    s.event: s.meets for s in STEPS if s.meets is not None and s.how is Meets.while_present
+}
+#: Entries that can never be retracted: the opening, stage moves, retractions.
+UNRETRACTABLE: tuple[type[ev.DealEvent], ...] = tuple(
+    s.event for s in STEPS if s.kind in (Kind.opening, Kind.move, Kind.correction)
+)
+MILESTONE_STAGE: dict[Milestone, Stage] = {m: s for s, ms in STAGE_MILESTONES.items() for m in ms}
+
+
+def milestones_of(stage: Stage) -> tuple[Milestone, ...]:
+    """The key milestones required to leave ``stage``."""
+    return STAGE_MILESTONES[stage]
+
+
+def stage_of(milestone: Milestone) -> Stage:
+    """The stage a milestone belongs to."""
+    return MILESTONE_STAGE[milestone]
+
+
+def work_items(milestone: Milestone) -> tuple[str, ...]:
+    """What the milestone asks of the salesperson, in order."""
+    return WORK_ITEMS[milestone]
+
+
+def _check_tables() -> None:
+    """The tables agree with each other and with the events (at import: a
+    table that disagrees is a programming error, never a silent gap)."""
+    every = [m for ms in STAGE_MILESTONES.values() for m in ms]
+    if sorted(every) != sorted(Milestone) or set(STAGE_MILESTONES) != set(Stage):
+        raise TypeError("STAGE_MILESTONES must give every stage and every milestone once")
+    if set(WORK_ITEMS) != set(Milestone):
+        raise TypeError("WORK_ITEMS must give every milestone's work items")
+    known = set(ev.event_classes().values())
+    if set(STEP_OF) != known or len(STEP_OF) != len(STEPS):
+        raise TypeError("every event class must be recorded by exactly one step")
+    for s in STEPS:
+        if (s.how is Meets.verdict) != issubclass(s.event, ev.Verdict):
+            raise TypeError(f"{s.command}: a verdict is read from a Verdict event's 'passed'")
+        if s.how is Meets.while_present and not issubclass(s.event, ev.PersonEvent):
+            raise TypeError(f"{s.command}: met while present needs a person")
+        if (s.kind is Kind.move) != issubclass(s.event, ev.StageMoved):
+            raise TypeError(f"{s.command}: a stage move records a StageMoved event")
+        if (s.outcome is None) == (s.kind is Kind.outcome):
+            raise TypeError(f"{s.command}: an outcome command names its outcome")
+        if s.kind in (Kind.opening, Kind.move, Kind.outcome) and not s.counted_as:
+            raise TypeError(f"{s.command}: pipeline movement needs its name")
+
+
+_check_tables()
