@@ -26,9 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from adapters.settings import Settings
+from adapters.stores import Store
 from bench.generate import generate
 from cli.context import Salesflow
-from domain.settings import Settings, Store
 from projections.rebuild import REBUILD_PAGE_SIZE
 
 DATA = Path(__file__).resolve().parent / "data"

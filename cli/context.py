@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.application import SalesProcess, open_process
-from domain.settings import Settings
+from adapters.settings import Settings
+from adapters.stores import open_process
+from domain.application import SalesProcess
 from projections.engine import Projector
 from projections.store import ReadStore, open_read_store
 
@@ -25,7 +26,7 @@ class Salesflow:
     @property
     def process(self) -> SalesProcess:
         if self._process is None:
-            self._process = open_process(self.settings)
+            self._process = open_process(self.settings.store, self.settings.config)
         return self._process
 
     @property

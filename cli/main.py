@@ -9,9 +9,9 @@ import click
 import psycopg
 from pydantic import ValidationError
 
+from adapters.settings import Settings
 from cli.context import Salesflow
 from domain.errors import InputError, SalesProcessError
-from domain.settings import Settings
 from projections.store import ProjectionError
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import click
 
+from adapters.settings import MAX_WORKERS
 from cli.context import Salesflow
 from cli.deal import _check_key, parse_moment, pass_flow
 from cli.output import emit_csv, emit_json, emit_table
 from domain.errors import InputError, UnknownDeal
-from domain.settings import MAX_WORKERS
 from domain.times import now
 from projections import queries
 from projections.asof import pipeline_as_of

@@ -23,7 +23,6 @@ from domain.config import ProcessConfig
 from domain.entries import Entry
 from domain.events import DealEvent
 from domain.opportunity import Opportunity, deal_id
-from domain.settings import Settings
 from domain.transcoder import FastJSONTranscoder
 from domain.vocabulary import Grade, Milestone, Stage
 
@@ -220,27 +219,3 @@ class SalesProcess(Application[Any]):
         return self._change(
             cmd.key, lambda d: d.retract(cmd.seq, cmd.reason, cmd.at, cmd.by, cmd.note)
         )
-
-
-def open_process(settings: Settings) -> SalesProcess:
-    """Connect to the configured store (creating schema and tables on first use)."""
-    store = settings.store
-    try:
-        if store.kind == "sqlite":
-            return SalesProcess(store.eventsourcing_env(), settings.config)
-        import psycopg
-
-        # Two processes starting at once would race on CREATE ... IF NOT EXISTS
-        # ("tuple concurrently updated"): serialise first use with a lock.
-        with psycopg.connect(store.conninfo(), autocommit=True) as conn:
-            conn.execute("SELECT pg_advisory_lock(7261001)")
-            try:
-                if store.events_schema:
-                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.events_schema}"')
-                return SalesProcess(store.eventsourcing_env(), settings.config)
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(7261001)")
-    except errors.SalesProcessError:
-        raise
-    except Exception as exc:  # the library raises many kinds on a bad store
-        raise errors.StoreError(f"cannot open the store: {exc}") from exc

@@ -28,7 +28,7 @@ from projections.schema import PROJECTION
 from projections.store import ProjectionError, ReadStore, TrackingConflict
 
 if TYPE_CHECKING:
-    from domain.settings import Settings
+    from adapters.settings import Settings
 
 PAGE_SIZE = 1000
 

@@ -22,7 +22,7 @@ import queue
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from domain.application import open_process
+from adapters.stores import open_process
 from projections.engine import Projector, Slice
 from projections.schema import SHADOW
 from projections.store import ProjectionError, open_read_store, part_tracking
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from multiprocessing.process import BaseProcess
 
-    from domain.settings import Settings
+    from adapters.settings import Settings
 
 #: Events per page of a rebuild (per partition, once split).
 REBUILD_PAGE_SIZE = 5000
@@ -190,7 +190,7 @@ def _work(
     """A helper's life: open the store, say it is ready, wait to be let go,
     apply partition ``part``, report."""
     try:
-        process = open_process(settings)
+        process = open_process(settings.store, settings.config)
         try:
             read = open_read_store(settings.store)
             try:

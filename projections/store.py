@@ -22,9 +22,9 @@ import psycopg
 from psycopg import postgres, pq
 from psycopg.adapt import Dumper
 
+from adapters.stores import Store
 from domain.entries import Entry, restore
 from domain.events import DealEvent
-from domain.settings import Store
 from projections.rows import DealRows, Row
 from projections.schema import (
     AUDIT_TRAIL,

@@ -14,8 +14,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from adapters.settings import Settings
+from adapters.stores import Store
 from cli.context import Salesflow
-from domain.settings import Settings, Store
 
 PG_ENV = "SALESFLOW_TEST_POSTGRES"
 

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
+from adapters.settings import MAX_WORKERS, Settings
 from domain.errors import InputError
-from domain.settings import MAX_WORKERS, Settings
 
 
 def test_a_rebuild_uses_one_worker_per_cpu_by_default() -> None:

@@ -1,25 +1,28 @@
-"""The one reader of configuration: flags and environment become ``Settings``.
+"""Where the events and the read models live, and how to open them.
 
-Nothing here connects to anything; ``Store`` only says where to connect.
+The one module that knows store URLs, connection strings and the PostgreSQL
+set-up of the event store; the domain knows none of it.
 """
 
 from __future__ import annotations
 
 import getpass
-import os
 import re
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.config import ProcessConfig, load_config
-from domain.errors import InputError
+from domain.errors import InputError, SalesProcessError, StoreError
+
+if TYPE_CHECKING:
+    from domain.application import SalesProcess
+    from domain.config import ProcessConfig
 
 DEFAULT_STORE = "sqlite:///salesflow.db"
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+#: Serialises the first use of an events schema (CREATE ... IF NOT EXISTS races).
+_FIRST_USE_LOCK = 7261001
 
 
 class Store(BaseModel):
@@ -119,60 +122,26 @@ class Store(BaseModel):
         )
 
 
-def default_user(environ: Mapping[str, str]) -> str:
-    """``SALESFLOW_USER``, else the OS user, else ``unknown``."""
-    if environ.get("SALESFLOW_USER"):
-        return environ["SALESFLOW_USER"]
+def open_process(store: Store, config: ProcessConfig) -> SalesProcess:
+    """Connect to the store's events (creating schema and tables on first use)."""
+    from domain.application import SalesProcess
+
     try:
-        return getpass.getuser() or "unknown"
-    except (OSError, KeyError):
-        return "unknown"
+        if store.kind == "sqlite":
+            return SalesProcess(store.eventsourcing_env(), config)
+        import psycopg
 
-
-#: At most this many rebuild workers (the deals are split by one byte of their id).
-MAX_WORKERS = 16
-
-
-def default_workers(environ: Mapping[str, str]) -> int:
-    """``SALESFLOW_REBUILD_WORKERS``, else one per CPU (at most ``MAX_WORKERS``)."""
-    raw = environ.get("SALESFLOW_REBUILD_WORKERS")
-    if not raw:
-        return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
-    try:
-        workers = int(raw)
-    except ValueError:
-        workers = 0
-    if not 1 <= workers <= MAX_WORKERS:
-        raise InputError(
-            f"SALESFLOW_REBUILD_WORKERS must be a whole number from 1 to {MAX_WORKERS}, not {raw!r}"
-        )
-    return workers
-
-
-class Settings(BaseModel):
-    """Everything a run of salesflow is configured with."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-    store: Store
-    config: ProcessConfig
-    user: str
-    #: Processes a rebuild splits the deals among (this one included).
-    rebuild_workers: int = 1
-
-    @classmethod
-    def build(
-        cls,
-        store: str | None = None,
-        config: str | None = None,
-        environ: Mapping[str, str] | None = None,
-    ) -> Settings:
-        """From flags first, then ``SALESFLOW_*`` environment variables, then defaults."""
-        env = os.environ if environ is None else environ
-        url = store or env.get("SALESFLOW_STORE") or DEFAULT_STORE
-        path = config or env.get("SALESFLOW_CONFIG")
-        return cls(
-            store=Store.parse(url),
-            config=load_config(Path(path) if path else None),
-            user=default_user(env),
-            rebuild_workers=default_workers(env),
-        )
+        # Two processes starting at once would race on CREATE ... IF NOT EXISTS
+        # ("tuple concurrently updated"): serialise first use with a lock.
+        with psycopg.connect(store.conninfo(), autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (_FIRST_USE_LOCK,))
+            try:
+                if store.events_schema:
+                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.events_schema}"')
+                return SalesProcess(store.eventsourcing_env(), config)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_FIRST_USE_LOCK,))
+    except SalesProcessError:
+        raise
+    except Exception as exc:  # the library raises many kinds on a bad store
+        raise StoreError(f"cannot open the store: {exc}") from exc

@@ -1,0 +1,1 @@
+"""What connects salesflow to the world: settings, stores and their set-up."""

@@ -1,0 +1,76 @@
+"""The one reader of configuration: flags and environment become ``Settings``.
+
+Nothing here connects to anything; ``Store`` only says where to connect.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from adapters.stores import DEFAULT_STORE, Store
+from domain.config import ProcessConfig, load_config
+from domain.errors import InputError
+
+
+def default_user(environ: Mapping[str, str]) -> str:
+    """``SALESFLOW_USER``, else the OS user, else ``unknown``."""
+    if environ.get("SALESFLOW_USER"):
+        return environ["SALESFLOW_USER"]
+    try:
+        return getpass.getuser() or "unknown"
+    except (OSError, KeyError):
+        return "unknown"
+
+
+#: At most this many rebuild workers (the deals are split by one byte of their id).
+MAX_WORKERS = 16
+
+
+def default_workers(environ: Mapping[str, str]) -> int:
+    """``SALESFLOW_REBUILD_WORKERS``, else one per CPU (at most ``MAX_WORKERS``)."""
+    raw = environ.get("SALESFLOW_REBUILD_WORKERS")
+    if not raw:
+        return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+    try:
+        workers = int(raw)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InputError(
+            f"SALESFLOW_REBUILD_WORKERS must be a whole number from 1 to {MAX_WORKERS}, not {raw!r}"
+        )
+    return workers
+
+
+class Settings(BaseModel):
+    """Everything a run of salesflow is configured with."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    store: Store
+    config: ProcessConfig
+    user: str
+    #: Processes a rebuild splits the deals among (this one included).
+    rebuild_workers: int = 1
+
+    @classmethod
+    def build(
+        cls,
+        store: str | None = None,
+        config: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """From flags first, then ``SALESFLOW_*`` environment variables, then defaults."""
+        env = os.environ if environ is None else environ
+        url = store or env.get("SALESFLOW_STORE") or DEFAULT_STORE
+        path = config or env.get("SALESFLOW_CONFIG")
+        return cls(
+            store=Store.parse(url),
+            config=load_config(Path(path) if path else None),
+            user=default_user(env),
+            rebuild_workers=default_workers(env),
+        )
