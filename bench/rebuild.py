@@ -31,6 +31,7 @@ from adapters.stores import Store
 from bench.generate import generate
 from cli.context import Salesflow
 from projections.rebuild import REBUILD_PAGE_SIZE
+from projections.rebuild import rebuild as rebuild_all
 
 DATA = Path(__file__).resolve().parent / "data"
 PG = os.environ.get("SALESFLOW_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -104,7 +105,7 @@ def rebuild(url: str, workers: int | None) -> dict[str, float]:
     flow = flow_for(url)
     projector = flow.projector(workers)
     started = time.perf_counter()
-    n = projector.rebuild()
+    n = rebuild_all(projector)
     elapsed = time.perf_counter() - started
     flow.close()
     return {

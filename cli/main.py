@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from adapters.settings import Settings
 from cli.context import Salesflow
 from domain.errors import InputError, SalesProcessError
-from projections.store import ProjectionError
+from projections.errors import ProjectionError
 
 
 class Refused(click.ClickException):

@@ -199,10 +199,12 @@ def rebuild(flow: Salesflow, name: str, workers: int | None) -> None:
     Readers keep the old tables until the new ones are complete."""
     if name != PROJECTION:
         raise InputError(f"unknown projection {name!r} (known: {PROJECTION})")
+    from projections.rebuild import rebuild as rebuild_all
+
     projector = flow.projector(workers)
     total = projector.head()
     with click.progressbar(length=total, label=f"rebuilding {name}", file=None) as bar:
-        applied = projector.rebuild(bar.update)
+        applied = rebuild_all(projector, bar.update)
     click.echo(f"{name}: {applied} events applied")
 
 

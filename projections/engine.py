@@ -5,7 +5,8 @@ transaction on the read store: lock the tracking row, read the events after
 the tracked position, recompute the touched deals' rows from their full
 history, write them, and compare-and-set the new position. A crash anywhere
 loses nothing and applies nothing twice; a failing event stops the projection
-with its position just before that event.
+with its position just before that event. A rebuild builds on this engine
+(``projections.rebuild``); the engine knows nothing of it.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from eventsourcing.persistence import Notification
 from domain.application import SalesProcess
 from domain.entries import Entry, entry_of
 from domain.events import DealEvent
+from projections.errors import ProjectionError, TrackingConflict
 from projections.partitions import read_page
 from projections.rows import DealRows, deal_rows
 from projections.schema import PROJECTION
-from projections.store import ProjectionError, ReadStore, TrackingConflict
+from projections.store import ReadStore
 
 if TYPE_CHECKING:
     from adapters.settings import Settings
@@ -132,21 +134,6 @@ class Projector:
             if progress is not None and n:
                 progress(n)
         return applied
-
-    def rebuild(
-        self, progress: Callable[[int], None] | None = None, page_size: int | None = None
-    ) -> int:
-        """Apply the whole log again into fresh tables, then swap them in.
-
-        Readers keep the old tables until the swap. With ``workers`` above 1
-        the deals are split among that many processes (this one included);
-        a failing or killed worker stops the rebuild and leaves the live
-        tables as they were. See ``projections.rebuild``.
-        """
-        # The rebuild's machinery builds on this module.
-        from projections.rebuild import REBUILD_PAGE_SIZE, rebuild
-
-        return rebuild(self, progress, page_size or REBUILD_PAGE_SIZE)
 
     def on_slice(self, part: Slice) -> Projector:
         """This projector, applying ``part`` instead."""

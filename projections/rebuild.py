@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.stores import open_process
 from projections.engine import Projector, Slice
+from projections.errors import ProjectionError
 from projections.schema import SHADOW
-from projections.store import ProjectionError, open_read_store, part_tracking
+from projections.store import open_read_store, part_tracking
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,12 +47,13 @@ def rebuild(
     in pages of ``page_size`` events (per process); returns how many events
     were applied."""
     name, parts, read = projector.name, projector.workers, projector.read
+    shadow = read.shadow_tables()
     if parts > 1 and projector.settings is None:
         raise ValueError("a rebuild in several processes needs the settings")
     mine = part_tracking(name, 0)
-    with read.rebuild_lock(name):
+    with shadow.rebuild_lock(name):
         head = projector.head()
-        read.begin_rebuild(name, parts)
+        shadow.begin_rebuild(name, parts)
         with Helpers(projector.settings, name, head, parts, page_size) as helpers:
 
             def report(n: int) -> None:
@@ -63,12 +65,12 @@ def rebuild(
             applied = alone.catch_up(report, page_size, until=helpers.ready)
             reached = read.position(mine)
             if reached < head:
-                read.start_parts(name, parts, reached)
+                shadow.start_parts(name, parts, reached)
                 helpers.go()
                 split = projector.on_slice(Slice(mine, SHADOW, 0, parts, head))
                 applied += split.catch_up(report, page_size)
                 applied += helpers.wait(progress)
-        read.finish_rebuild(name, parts, head)
+        shadow.finish_rebuild(name, parts, head)
     return applied
 
 

@@ -1,7 +1,9 @@
 """A deal's rows in every read model, computed from its entries by the fold.
 
 A deal's rows are always recomputed whole from its full history: a
-back-dated entry or a retraction can change rows written long before.
+back-dated entry or a retraction can change rows written long before. Each
+table's rows are made by one function of ``MAKERS``, by column name (the
+table's named row), so a table's columns and its rows cannot drift apart.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
@@ -22,32 +24,49 @@ from domain.entries import Entry
 from domain.events import DealEvent
 from domain.process import stage_of
 from domain.state import DealState, MilestonePeriod, fold, retracted_seq
-from domain.vocabulary import MILESTONES, Outcome
-from projections.schema import TABLES
+from domain.vocabulary import MILESTONES, Milestone, Outcome
+from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, STAGE_HISTORY, TABLES, Table
+from projections.schema import MILESTONES as MILESTONE_TABLE
 from projections.views import standing
 
 Row = tuple[Any, ...]
 
 
-@dataclass
+@dataclass(frozen=True)
+class Deal:
+    """What every maker of rows reads: the deal's id, entries and state."""
+
+    deal_id: str
+    entries: Sequence[Entry[DealEvent]]
+    state: DealState
+    config: ProcessConfig
+
+
+Maker = Callable[[Deal], list[Row]]
+
+
 class DealRows:
-    """Every read-model row of one deal."""
+    """Every read-model row of one deal, table by table."""
 
-    pipeline: list[Row] = field(default_factory=list)
-    stage_history: list[Row] = field(default_factory=list)
-    audit_trail: list[Row] = field(default_factory=list)
-    milestones: list[Row] = field(default_factory=list)
-    losses: list[Row] = field(default_factory=list)
+    __slots__ = ("_rows",)
 
-    def by_table(self) -> dict[str, list[Row]]:
-        return dict(zip(_TABLE_NAMES, self.in_table_order(), strict=True))
+    def __init__(self, rows: Sequence[list[Row]]) -> None:
+        self._rows = tuple(rows)
+
+    def of(self, table: Table) -> list[Row]:
+        """The deal's rows in ``table``."""
+        return self._rows[TABLES.index(table)]
 
     def in_table_order(self) -> tuple[list[Row], ...]:
         """The rows of each table, in the order of ``schema.TABLES``."""
-        return tuple(getattr(self, name) for name in _TABLE_NAMES)
+        return self._rows
 
 
-_TABLE_NAMES = tuple(t.name for t in TABLES)
+def deal_rows(deal_id: str, entries: Sequence[Entry[DealEvent]], config: ProcessConfig) -> DealRows:
+    """Compute the deal's rows in every read model."""
+    ordered = sorted(entries, key=lambda e: e.seq)
+    deal = Deal(deal_id, ordered, fold(ordered), config)
+    return DealRows([make(deal) for make in _IN_TABLE_ORDER])
 
 
 def _ids(items: Sequence[Any]) -> str:
@@ -58,69 +77,62 @@ def _days(start: datetime, end: datetime) -> float:
     return round((end - start).total_seconds() / 86400, 4)
 
 
-def deal_rows(deal_id: str, entries: Sequence[Entry[DealEvent]], config: ProcessConfig) -> DealRows:
-    """Compute the deal's rows in all five read models."""
-    ordered = sorted(entries, key=lambda e: e.seq)
-    state = fold(ordered)
-    rows = DealRows()
-    key = state.key
-    rows.pipeline.append(_pipeline_row(deal_id, state, ordered, config))
-    for n, stay in enumerate(state.stays, 1):
-        rows.stage_history.append(
-            (
-                deal_id,
-                key,
-                n,
-                stay.stage.value,
-                stay.entered_at,
-                stay.entered_recorded,
-                stay.entered_seq,
-                stay.left_at,
-                stay.left_recorded,
-                stay.left_seq,
-                stay.left_how,
-                _ids(stay.skipped),
-                _days(stay.entered_at, stay.left_at) if stay.left_at else None,
-            )
-        )
-    rows.audit_trail.extend(_audit_rows(deal_id, state, ordered))
-    rows.milestones.extend(_milestone_rows(deal_id, state, ordered))
-    if state.outcome.is_closed:
-        rows.losses.append(_loss_row(deal_id, state, config))
-    return rows
-
-
-def _pipeline_row(
-    deal_id: str, state: DealState, entries: Sequence[Entry[DealEvent]], config: ProcessConfig
-) -> Row:
+def pipeline_rows(deal: Deal) -> list[Row]:
+    """One row per deal: where it stands."""
+    state, config = deal.state, deal.config
     shared = standing(state, config)
     stay = state.stays[-1]
-    return (
-        deal_id,
-        state.key,
-        state.customer,
-        state.title,
-        state.owner,
-        shared["stage"],
-        shared["outcome"],
-        shared["grade"],
-        shared["engagement"],
-        shared["customer_step"],
-        shared["expected_stage"],
-        shared["alignment"],
-        ";".join(shared["missing_milestones"]),
-        len(state.forced_advances),
-        shared["win_probability"],
-        state.win_probability(config)[1],
-        stay.entered_at,
-        stay.entered_recorded,
-        state.tender_expected,
-        state.last_activity_at,
-        state.opened_at,
-        state.outcome_at if state.outcome.is_closed else None,
-        state.version,
-        max(e.recorded_at for e in entries),
-    )
+    return [
+        PIPELINE.row(
+            deal_id=deal.deal_id,
+            key=state.key,
+            customer=state.customer,
+            title=state.title,
+            owner=state.owner,
+            stage=shared["stage"],
+            outcome=shared["outcome"],
+            grade=shared["grade"],
+            engagement=shared["engagement"],
+            customer_step=shared["customer_step"],
+            expected_stage=shared["expected_stage"],
+            alignment=shared["alignment"],
+            missing_milestones=";".join(shared["missing_milestones"]),
+            forced_count=len(state.forced_advances),
+            win_probability=shared["win_probability"],
+            win_probability_explained=state.win_probability(config)[1],
+            stage_entered_at=stay.entered_at,
+            stage_entered_recorded_at=stay.entered_recorded,
+            tender_expected=state.tender_expected,
+            last_activity_at=state.last_activity_at,
+            opened_at=state.opened_at,
+            closed_at=state.outcome_at if state.outcome.is_closed else None,
+            version=state.version,
+            updated_recorded_at=max(e.recorded_at for e in deal.entries),
+        )
+    ]
+
+
+def stay_rows(deal: Deal) -> list[Row]:
+    """One row per stay in a stage."""
+    state = deal.state
+    return [
+        STAGE_HISTORY.row(
+            deal_id=deal.deal_id,
+            key=state.key,
+            stay=n,
+            stage=stay.stage.value,
+            entered_at=stay.entered_at,
+            entered_recorded_at=stay.entered_recorded,
+            entered_seq=stay.entered_seq,
+            left_at=stay.left_at,
+            left_recorded_at=stay.left_recorded,
+            left_seq=stay.left_seq,
+            left_how=stay.left_how,
+            skipped_milestones=_ids(stay.skipped),
+            duration_days=_days(stay.entered_at, stay.left_at) if stay.left_at else None,
+        )
+        for n, stay in enumerate(state.stays, 1)
+    ]
 
 
 def _stage_at(state: DealState) -> Callable[[datetime], str]:
@@ -146,60 +158,61 @@ def _data_json(data: dict[str, Any]) -> str:
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def _audit_rows(deal_id: str, state: DealState, entries: Sequence[Entry[DealEvent]]) -> list[Row]:
+def audit_rows(deal: Deal) -> list[Row]:
+    """One row per entry, retracted ones marked."""
+    entries = deal.entries
     retractions = {seq: e for e in entries if (seq := retracted_seq(e)) is not None}
-    stage_at, key = _stage_at(state), state.key
+    stage_at, key, row = _stage_at(deal.state), deal.state.key, AUDIT_TRAIL.row
     rows: list[Row] = []
     for e in entries:
         by = retractions.get(e.seq)
         rows.append(
-            (
-                deal_id,
-                key,
-                e.seq,
-                e.event,
-                e.occurred_at,
-                e.recorded_at,
-                e.actor,
-                stage_at(e.occurred_at),
-                e.fact.summary(),
-                _data_json(e.data),
-                e.note,
-                by is not None,
-                by.recorded_at if by else None,
-                by.seq if by else None,
+            row(
+                deal_id=deal.deal_id,
+                key=key,
+                seq=e.seq,
+                event=e.event,
+                occurred_at=e.occurred_at,
+                recorded_at=e.recorded_at,
+                actor=e.actor,
+                stage=stage_at(e.occurred_at),
+                summary=e.fact.summary(),
+                data=_data_json(e.data),
+                note=e.note,
+                retracted=by is not None,
+                retracted_recorded_at=by.recorded_at if by else None,
+                retracted_by_seq=by.seq if by else None,
             )
         )
     return rows
 
 
-def _period_row(deal_id: str, key: str, n: int, p: MilestonePeriod, forced: bool) -> Row:
-    return (
-        deal_id,
-        key,
-        p.milestone.value,
-        stage_of(p.milestone).value,
-        n,
-        True,
-        p.met_from,
-        p.met_from_recorded,
-        p.met_by_seq,
-        p.met_until,
-        p.met_until_recorded,
-        p.ended_by_seq,
-        p.ended_how,
-        forced,
+def _period_row(deal: Deal, n: int, p: MilestonePeriod | None, m: Milestone, forced: bool) -> Row:
+    """A period in which milestone ``m`` was met (none: forced past, never met)."""
+    return MILESTONE_TABLE.row(
+        deal_id=deal.deal_id,
+        key=deal.state.key,
+        milestone=m.value,
+        milestone_stage=stage_of(m).value,
+        period=n,
+        met=p is not None,
+        met_from=p.met_from if p else None,
+        met_from_recorded_at=p.met_from_recorded if p else None,
+        met_by_seq=p.met_by_seq if p else None,
+        met_until=p.met_until if p else None,
+        met_until_recorded_at=p.met_until_recorded if p else None,
+        ended_by_seq=p.ended_by_seq if p else None,
+        ended_how=p.ended_how if p else "forced past, never met",
+        forced_past=forced,
     )
 
 
-def _milestone_rows(
-    deal_id: str, state: DealState, entries: Sequence[Entry[DealEvent]]
-) -> list[Row]:
-    periods = list(state.periods)
+def milestone_rows(deal: Deal) -> list[Row]:
+    """One row per milestone and period in which it was met; a period met
+    only through an entry later retracted shows as ended by the retraction."""
+    state, entries = deal.state, deal.entries
     retracted_periods: list[tuple[MilestonePeriod, Entry[DealEvent]]] = []
     if state.retracted:
-        # Periods that only existed through an entry later retracted: shown as
-        # ended by the retraction, at the time it was recorded.
         retraction = {seq: e for e in entries if (seq := retracted_seq(e)) is not None}
         as_recorded = fold([e for e in entries if retracted_seq(e) is None])
         for p in as_recorded.periods:
@@ -208,15 +221,9 @@ def _milestone_rows(
     rows: list[Row] = []
     for m in MILESTONES:
         forced = state.milestones[m].forced_past
-        mine = [p for p in periods if p.milestone is m]
-        gone = [(p, r) for p, r in retracted_periods if p.milestone is m]
-        n = 0
-        for p in mine:
-            n += 1
-            rows.append(_period_row(deal_id, state.key, n, p, forced))
-        for p, r in gone:
-            n += 1
-            ended = MilestonePeriod(
+        mine = [p for p in state.periods if p.milestone is m]
+        gone = [
+            MilestonePeriod(
                 p.milestone,
                 p.met_from,
                 p.met_from_recorded,
@@ -226,49 +233,56 @@ def _milestone_rows(
                 r.seq,
                 "retracted",
             )
-            rows.append(_period_row(deal_id, state.key, n, ended, forced))
+            for p, r in retracted_periods
+            if p.milestone is m
+        ]
+        periods: list[MilestonePeriod | None] = [*mine, *gone]
         if forced and not mine:
-            n += 1
-            rows.append(
-                (
-                    deal_id,
-                    state.key,
-                    m.value,
-                    stage_of(m).value,
-                    n,
-                    False,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    "forced past, never met",
-                    True,
-                )
-            )
+            periods.append(None)
+        rows.extend(_period_row(deal, n, p, m, forced) for n, p in enumerate(periods, 1))
     return rows
 
 
-def _loss_row(deal_id: str, state: DealState, config: ProcessConfig) -> Row:
+def loss_rows(deal: Deal) -> list[Row]:
+    """One row per lost, withdrawn or abandoned deal, with what explains it."""
+    state, config = deal.state, deal.config
+    if not state.outcome.is_closed:
+        return []
     assert state.opened_at is not None and state.outcome_at is not None
     closing = next(e for e in state.applied if e.seq == state.outcome_seq)
     opened, closed = (t.astimezone(config.tz).date() for t in (state.opened_at, state.outcome_at))
-    return (
-        deal_id,
-        state.key,
-        state.customer,
-        state.outcome.value,
-        state.stage.value,
-        state.outcome_reason,
-        state.competitor if state.outcome is Outcome.lost else None,
-        _ids(state.missing_milestones),
-        json.dumps([f.as_dict() for f in state.forced_advances], ensure_ascii=False),
-        len(state.forced_advances),
-        is_price_fight(state),
-        state.opened_at,
-        state.outcome_at,
-        closing.recorded_at,
-        (closed - opened).days,
-        loss_explanation(state),
-    )
+    return [
+        LOSSES.row(
+            deal_id=deal.deal_id,
+            key=state.key,
+            customer=state.customer,
+            outcome=state.outcome.value,
+            stage=state.stage.value,
+            reason=state.outcome_reason,
+            competitor=state.competitor if state.outcome is Outcome.lost else None,
+            missing_milestones=_ids(state.missing_milestones),
+            forced_advances=json.dumps(
+                [f.as_dict() for f in state.forced_advances], ensure_ascii=False
+            ),
+            forced_count=len(state.forced_advances),
+            price_fight=is_price_fight(state),
+            opened_at=state.opened_at,
+            closed_at=state.outcome_at,
+            closed_recorded_at=closing.recorded_at,
+            days_in_pipeline=(closed - opened).days,
+            explanation=loss_explanation(state),
+        )
+    ]
+
+
+#: How each read model's rows are made: one maker per table of ``TABLES``.
+MAKERS: dict[Table, Maker] = {
+    PIPELINE: pipeline_rows,
+    STAGE_HISTORY: stay_rows,
+    AUDIT_TRAIL: audit_rows,
+    MILESTONE_TABLE: milestone_rows,
+    LOSSES: loss_rows,
+}
+if set(MAKERS) != set(TABLES):
+    raise TypeError("every table of schema.TABLES needs its maker of rows in MAKERS")
+_IN_TABLE_ORDER = tuple(MAKERS[t] for t in TABLES)

@@ -6,7 +6,10 @@ Times are ``timestamptz`` on PostgreSQL and ISO 8601 text in UTC on SQLite
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 PROJECTION = "reporting"
 TRACKING_TABLE = "salesflow_tracking"
@@ -28,6 +31,12 @@ class Table:
     columns: tuple[tuple[str, str], ...]
     key: tuple[str, ...]
     by_key: bool = True
+    #: Makes one row from its columns by name: ``PIPELINE.row(deal_id=..., ...)``
+    #: (a named tuple, so a misspelt, missing or extra column is refused).
+    row: Callable[..., tuple[Any, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "row", namedtuple(f"{self.name}_row", self.column_names))
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -18,9 +18,10 @@ from domain.config import ProcessConfig
 from domain.demo_data import load_demo
 from domain.entries import Entry
 from projections.engine import Projector
+from projections.errors import ProjectionError
+from projections.rebuild import rebuild
 from projections.rows import DealRows, deal_rows
 from projections.schema import PIPELINE, PROJECTION, TABLES
-from projections.store import ProjectionError
 from tests.conftest import make_flow
 from tests.support import do, open_deal
 
@@ -56,7 +57,7 @@ def test_rebuild_equals_incremental_row_for_row(flow: Salesflow) -> None:
     do(p, "find_insider", "A-1", "2026-07-01T08:00", name="back-dated")
     flow.fresh()
     incremental = snapshot(flow)
-    flow.projector().rebuild()
+    rebuild(flow.projector())
     assert snapshot(flow) == incremental
     assert len(incremental["audit_trail"]) == event_count(flow)
 
@@ -77,7 +78,7 @@ def test_a_crash_between_pages_resumes_without_applying_twice(flow: Salesflow) -
     assert flow.read.position(PROJECTION) == 14
     small.catch_up()
     resumed = snapshot(flow)
-    flow.projector().rebuild()
+    rebuild(flow.projector())
     assert snapshot(flow) == resumed
     assert len(resumed["audit_trail"]) == event_count(flow)
 
@@ -93,9 +94,9 @@ def test_a_crash_inside_a_page_leaves_nothing_half_written(
     do(flow.process, "activity", "GS-2026-019", "2026-11-03", kind="call")
     do(flow.process, "shortlist", "NX-2026-031", "2026-11-03")
 
-    from projections import store as store_module
+    from projections import postgres_store, sqlite_store
 
-    for page_class in (store_module._SQLitePage, store_module._PostgresPage):
+    for page_class in (sqlite_store._SQLitePage, postgres_store._PostgresPage):
         monkeypatch.setattr(page_class, "advance", _crash)
     with pytest.raises(RuntimeError, match="crash after the rows"):
         projector.catch_up()
@@ -106,7 +107,7 @@ def test_a_crash_inside_a_page_leaves_nothing_half_written(
     assert flow.read.position(PROJECTION) == event_count(flow)
     after = snapshot(flow)
     assert len(after["audit_trail"]) == event_count(flow)
-    flow.projector().rebuild()
+    rebuild(flow.projector())
     assert snapshot(flow) == after
 
 
@@ -164,7 +165,7 @@ def test_two_followers_end_with_the_same_tables_as_one(store_url: str) -> None:
     assert errors == []
     both = snapshot(writer)
     assert len(both["audit_trail"]) == event_count(writer)
-    writer.projector().rebuild()
+    rebuild(writer.projector())
     assert snapshot(writer) == both
     for f in (*followers, writer):
         f.close()

@@ -11,10 +11,10 @@ import pytest
 
 from cli.context import Salesflow
 from domain.demo_data import load_demo
+from projections.errors import ProjectionError
 from projections.partitions import partition_of, read_page
-from projections.rebuild import Helpers
+from projections.rebuild import Helpers, rebuild
 from projections.schema import AUDIT_TRAIL, PIPELINE, PROJECTION, STAGE_HISTORY, TABLES
-from projections.store import ProjectionError
 from tests.conftest import make_flow
 from tests.support import do, open_deal
 from tests.test_projection_engine import Snapshot, event_count, snapshot
@@ -70,7 +70,7 @@ def test_a_rebuild_split_among_processes_equals_incremental_row_for_row(
 ) -> None:
     incremental = snapshot(busy)
     split = Split(monkeypatch, alone)
-    applied = busy.projector(workers=3).rebuild(page_size=5)
+    applied = rebuild(busy.projector(workers=3), page_size=5)
     assert applied == event_count(busy)
     assert 0 < split.by_helpers < applied  # every process had deals of its own
     assert snapshot(busy) == incremental
@@ -80,7 +80,7 @@ def test_a_rebuild_split_among_processes_equals_incremental_row_for_row(
 def test_a_small_rebuild_does_not_wait_for_its_helpers(busy: Salesflow) -> None:
     incremental = snapshot(busy)
     started = time.monotonic()
-    assert busy.projector(workers=2).rebuild() == event_count(busy)
+    assert rebuild(busy.projector(workers=2)) == event_count(busy)
     assert snapshot(busy) == incremental
     # Helpers take a fresh interpreter's start-up; this store needs less.
     assert time.monotonic() - started < 5
@@ -96,7 +96,7 @@ def test_a_failing_helper_stops_the_rebuild_and_leaves_the_live_tables(
     Split(monkeypatch, 0)
     stopped = f"worker 1: projection reporting stopped at event {bad.id} "
     with pytest.raises(ProjectionError, match=stopped):
-        busy.projector(workers=2).rebuild(page_size=5)
+        rebuild(busy.projector(workers=2), page_size=5)
     assert snapshot(busy) == before
     assert busy.read.position(PROJECTION) == position
 
@@ -105,11 +105,11 @@ def test_a_second_rebuild_at_once_is_refused(busy: Salesflow, store_url: str) ->
     other = make_flow(store_url)
     try:
         with (
-            busy.read.rebuild_lock(PROJECTION),
+            busy.read.shadow_tables().rebuild_lock(PROJECTION),
             pytest.raises(ProjectionError, match="already running"),
         ):
-            other.projector(workers=1).rebuild()
-        assert other.projector(workers=1).rebuild() == event_count(busy)
+            rebuild(other.projector(workers=1))
+        assert rebuild(other.projector(workers=1)) == event_count(busy)
     finally:
         other.close()
 
@@ -117,7 +117,7 @@ def test_a_second_rebuild_at_once_is_refused(busy: Salesflow, store_url: str) ->
 def test_readers_keep_the_whole_live_tables_during_a_rebuild(busy: Salesflow) -> None:
     before = snapshot(busy)
     seen: list[Snapshot] = []
-    busy.projector(workers=1).rebuild(lambda n: seen.append(snapshot(busy)), page_size=5)
+    rebuild(busy.projector(workers=1), lambda n: seen.append(snapshot(busy)), page_size=5)
     assert len(seen) > 3
     assert all(s == before for s in seen)
     assert len(busy.read.query(f"SELECT seq FROM {busy.read.table(AUDIT_TRAIL)}")) == len(
@@ -181,7 +181,7 @@ def test_a_rebuild_keeps_what_users_hung_on_the_live_tables(busy: Salesflow) -> 
     if read.dialect == "postgresql":
         ddl(f"GRANT SELECT ON {read.table(STAGE_HISTORY)} TO PUBLIC")
     before, identities = snapshot(busy), _identities(busy)
-    busy.projector(workers=1).rebuild()
+    rebuild(busy.projector(workers=1))
     assert snapshot(busy) == before
     assert read.query(f"SELECT key FROM {schema}won") == [{"key": "SX-2026-012"}]
     assert _has_index(busy, "by_time")

@@ -1,0 +1,312 @@
+"""The read models in their own schema of the events' PostgreSQL database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg import postgres, pq
+from psycopg.adapt import Dumper
+
+from domain.entries import Entry
+from domain.events import DealEvent
+from projections.errors import ProjectionError, TrackingConflict
+from projections.rows import DealRows, Row
+from projections.schema import (
+    AUDIT_TRAIL,
+    SHADOW,
+    TABLES,
+    TRACKING_TABLE,
+    Table,
+    create_table_sql,
+    key_index_sql,
+)
+from projections.store import (
+    ENTRY_COLUMNS,
+    Page,
+    ReadStore,
+    ShadowTables,
+    entries_by_deal,
+    part_tracking,
+    refill_sql,
+)
+
+if TYPE_CHECKING:
+    from adapters.stores import Store
+
+
+class PostgresReadStore(ReadStore):
+    """Read models in their own schema of the events' PostgreSQL database."""
+
+    dialect = "postgresql"
+
+    def __init__(self, store: Store) -> None:
+        self.schema = store.reporting_schema
+        self.conn = psycopg.connect(store.conninfo(), autocommit=True)
+        # A crash may lose the last pages committed, never split a page from
+        # its position (they commit together): the projection resumes from
+        # what survived. Only this connection's commits stop waiting for the
+        # WAL flush; the events' writes keep the server's setting.
+        self.conn.execute("SET synchronous_commit = off")
+        # Registered by oid: COPY's jsonb columns take JSON text as it is.
+        self.conn.adapters.register_dumper(_JsonText, _JsonTextDumper)
+
+    def table(self, table: Table, suffix: str = "") -> str:
+        return f"{self.schema}.{table.name}{suffix}"
+
+    @property
+    def tracking(self) -> str:
+        """The qualified name of the tracking table."""
+        return f"{self.schema}.{TRACKING_TABLE}"
+
+    def ensure_schema(self) -> None:
+        with self.conn.transaction():
+            # Serialise first use: two processes creating tables at once would collide.
+            self.conn.execute("SELECT pg_advisory_xact_lock(7261002)")
+            self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+            for t in TABLES:
+                for sql in create_table_sql(t, "postgresql", f"{self.schema}."):
+                    self.conn.execute(sql)
+            self.conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.tracking}"
+                " (name text PRIMARY KEY, position bigint NOT NULL)"
+            )
+
+    def position(self, name: str) -> int:
+        row = self.conn.execute(
+            f"SELECT position FROM {self.tracking} WHERE name = %s",
+            (name,),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    @contextmanager
+    def page(self, name: str, suffix: str = "") -> Iterator[Page]:
+        with self.conn.transaction():
+            self.conn.execute(
+                f"INSERT INTO {self.tracking} (name, position)"
+                " VALUES (%s, 0) ON CONFLICT (name) DO NOTHING",
+                (name,),
+            )
+            row = self.conn.execute(
+                f"SELECT position FROM {self.tracking} WHERE name = %s FOR UPDATE",
+                (name,),
+            ).fetchone()
+            assert row is not None
+            yield _PostgresPage(self, name, suffix, int(row[0]))
+
+    def shadow_tables(self) -> ShadowTables:
+        return PostgresShadowTables(self)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+            cur.execute(sql, tuple(params))
+            return list(cur.fetchall())
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PostgresShadowTables(ShadowTables):
+    """A rebuild's shadow tables in the reporting schema."""
+
+    def __init__(self, store: PostgresReadStore) -> None:
+        self.store = store
+
+    @contextmanager
+    def rebuild_lock(self, name: str) -> Iterator[None]:
+        key = f"{self.store.schema}.{name}"
+        row = self.store.conn.execute(
+            "SELECT pg_try_advisory_lock(hashtext(%s))", (key,)
+        ).fetchone()
+        if not (row and row[0]):
+            raise ProjectionError(f"a rebuild of {name} is already running")
+        try:
+            yield
+        finally:
+            self.store.conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
+    def begin_rebuild(self, name: str, parts: int) -> None:
+        with self.store.conn.transaction():
+            for t in TABLES:
+                self.store.conn.execute(f"DROP TABLE IF EXISTS {self.store.table(t, SHADOW)}")
+                # The key index comes at the swap: built once, sorted, faster
+                # than kept up row by row.
+                for sql in create_table_sql(
+                    t, "postgresql", f"{self.store.schema}.", SHADOW, key_index=False
+                ):
+                    self.store.conn.execute(sql)
+            self._drop_parts(name)
+            with self.store.conn.cursor() as cur:
+                cur.executemany(
+                    f"INSERT INTO {self.store.tracking} (name, position) VALUES (%s, 0)",
+                    [(part_tracking(name, i),) for i in range(parts)],
+                )
+
+    def start_parts(self, name: str, parts: int, position: int) -> None:
+        with self.store.conn.transaction(), self.store.conn.cursor() as cur:
+            cur.executemany(
+                f"UPDATE {self.store.tracking} SET position = %s WHERE name = %s",
+                [(position, part_tracking(name, i)) for i in range(parts)],
+            )
+
+    def finish_rebuild(self, name: str, parts: int, position: int) -> None:
+        with self.store.conn.transaction():
+            self.store.conn.execute(
+                f"SELECT position FROM {self.store.tracking} WHERE name = %s FOR UPDATE", (name,)
+            )
+            for t in TABLES:
+                live, shadow = self.store.table(t), self.store.table(t, SHADOW)
+                if self._customised(t):
+                    for sql in refill_sql(t, live, shadow, "TRUNCATE"):
+                        self.store.conn.execute(sql)
+                    continue
+                self.store.conn.execute(f"DROP TABLE IF EXISTS {live}")
+                self.store.conn.execute(f"ALTER TABLE {shadow} RENAME TO {t.name}")
+                self.store.conn.execute(
+                    f"ALTER INDEX {self.store.schema}.{t.name}{SHADOW}_pkey RENAME TO {t.name}_pkey"
+                )
+                if t.by_key:
+                    self.store.conn.execute(key_index_sql(t, f"{self.store.schema}."))
+            self._drop_parts(name)
+            self.store.conn.execute(
+                f"INSERT INTO {self.store.tracking} (name, position) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                (name, position),
+            )
+
+    def _customised(self, table: Table) -> bool:
+        """Whether anything of its users' hangs on the live table: a view or
+        rule over it, a grant, an index, a trigger, a policy, a foreign key to
+        it, a comment."""
+        row = self.store.conn.execute(
+            _CUSTOMISED,
+            {
+                "table": self.store.table(table),
+                "ours": [f"{table.name}_pkey", f"{table.name}_key_idx"],
+            },
+        ).fetchone()
+        return bool(row and row[0])
+
+    def _drop_parts(self, name: str) -> None:
+        prefix = part_tracking(name, 0)[:-1]
+        self.store.conn.execute(
+            f"DELETE FROM {self.store.tracking} WHERE left(name, %s) = %s", (len(prefix), prefix)
+        )
+
+
+class _PostgresPage(Page):
+    def __init__(self, store: PostgresReadStore, name: str, suffix: str, start: int) -> None:
+        self.store, self.name, self.suffix, self.start = store, name, suffix, start
+
+    def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry[DealEvent]]]:
+        audit = self.store.table(AUDIT_TRAIL, self.suffix)
+        return entries_by_deal(
+            self.store.conn.execute(
+                f"SELECT {ENTRY_COLUMNS} FROM {audit} WHERE deal_id = ANY(%s)",
+                (list(deal_ids),),
+            )
+        )
+
+    def replace(self, deal_ids: Sequence[str], rows: Iterable[DealRows]) -> None:
+        conn = self.store.conn
+        if deal_ids:
+            ids = list(deal_ids)
+            for t in TABLES:
+                conn.execute(
+                    f"DELETE FROM {self.store.table(t, self.suffix)} WHERE deal_id = ANY(%s)",
+                    (ids,),
+                )
+        # The audit trail (most of the rows) streams to the server while the
+        # rows are still being computed, so the server stores it meanwhile;
+        # the other tables follow.
+        audit = TABLES.index(AUDIT_TRAIL)
+        later: list[list[Row]] = [[] for _ in TABLES]
+        with conn.cursor() as cur:
+            with self._copy(cur, AUDIT_TRAIL) as copy:
+                write = copy.write_row
+                for deal in rows:
+                    for i, table_rows in enumerate(deal.in_table_order()):
+                        if i == audit:
+                            for row in table_rows:
+                                write(row)
+                        else:
+                            later[i].extend(table_rows)
+            for t, batch in zip(TABLES, later, strict=True):
+                if batch:
+                    with self._copy(cur, t) as copy:
+                        for row in batch:
+                            copy.write_row(row)
+
+    @contextmanager
+    def _copy(self, cur: psycopg.Cursor[Any], table: Table) -> Iterator[psycopg.Copy]:
+        """A binary COPY into the table: no text to format for the client,
+        none to parse for the server (times, above all, cost in both)."""
+        columns = ", ".join(table.column_names)
+        sql = f"COPY {self.store.table(table, self.suffix)} ({columns}) FROM STDIN (FORMAT BINARY)"
+        with cur.copy(sql) as copy:
+            copy.set_types(_COPY_TYPES[table.name])
+            yield copy
+
+    def advance(self, position: int) -> None:
+        cur = self.store.conn.execute(
+            f"UPDATE {self.store.tracking} SET position = %s WHERE name = %s AND position = %s",
+            (position, self.name, self.start),
+        )
+        if cur.rowcount != 1:
+            raise TrackingConflict(f"projection {self.name} moved from {self.start} meanwhile")
+
+
+#: Whether anything of its users' hangs on a table (PostgreSQL's catalogs).
+_CUSTOMISED = """
+SELECT c.oid IS NOT NULL AND (
+    c.relacl IS NOT NULL
+    OR EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite r
+               ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+               WHERE d.refobjid = c.oid AND r.ev_class <> c.oid)
+    OR EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+               WHERE i.indrelid = c.oid AND ic.relname <> ALL(%(ours)s))
+    OR EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal)
+    OR EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = c.oid)
+    OR EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid)
+    OR EXISTS (SELECT 1 FROM pg_description
+               WHERE classoid = 'pg_class'::regclass AND objoid = c.oid)
+)
+FROM (SELECT to_regclass(%(table)s) AS oid) t
+LEFT JOIN pg_class c ON c.oid = t.oid
+"""
+
+#: Each table's column types, as COPY sends them.
+_COPY_TYPES = {
+    t.name: [
+        {
+            "text": "text",
+            "int": "int8",
+            "real": "float8",
+            "bool": "bool",
+            "ts": "timestamptz",
+            "json": "jsonb",
+        }[kind]
+        for _, kind in t.columns
+    ]
+    for t in TABLES
+}
+
+
+class _JsonText(str):
+    """JSON text: only names the class our jsonb dumper is registered for."""
+
+
+class _JsonTextDumper(Dumper):
+    """JSON text as binary ``jsonb``: a version byte, then the text itself.
+
+    The rows hold their JSON already serialised; psycopg's own jsonb dumper
+    would serialise that text again, into a JSON string.
+    """
+
+    format = pq.Format.BINARY
+    oid = postgres.types["jsonb"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return b"\x01" + str(obj).encode()
