@@ -9,7 +9,7 @@ The read side keeps an entry as an audit-trail row and gets it back with
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import cache
 from typing import Any, Generic, TypeVar
@@ -51,17 +51,23 @@ class Entry(Generic[F]):
     actor: str
     note: str | None
     fact: F
+    #: The fact's own fields as plain JSON values (as the audit trail keeps them).
+    data: dict[str, Any] = field(compare=False, repr=False)
 
     @property
     def event(self) -> str:
         """The event class name, as the audit shows it (``InsiderFound``)."""
         return type(self.fact).__name__
 
-    @property
-    def data(self) -> dict[str, Any]:
-        """The fact's own fields as plain JSON values."""
-        state = self.fact.__dict__
-        return {name: state[name] for name in data_fields(type(self.fact))}
+
+def _data_of(fact: DealEvent) -> dict[str, Any]:
+    cls = type(fact)
+    names = _FIELDS.get(cls) or _FIELDS.setdefault(cls, data_fields(cls))
+    state = fact.__dict__
+    return {name: state[name] for name in names}
+
+
+_FIELDS: dict[type[DealEvent], tuple[str, ...]] = {}
 
 
 def entry_of(event: DealEvent) -> Entry[DealEvent]:
@@ -73,6 +79,7 @@ def entry_of(event: DealEvent) -> Entry[DealEvent]:
         actor=event.actor,
         note=event.note,
         fact=event,
+        data=_data_of(event),
     )
 
 
@@ -107,4 +114,4 @@ def restore(
         state["originator_topic"] = AGGREGATE_TOPIC
     fact = object.__new__(cls)
     object.__setattr__(fact, "__dict__", state)
-    return Entry(seq, occurred_at, recorded_at, actor, note, fact)
+    return Entry(seq, occurred_at, recorded_at, actor, note, fact, data)

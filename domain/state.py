@@ -262,7 +262,9 @@ def fold(
     retracted ones left out (from the moment the retraction was recorded)."""
     seen = visible(entries, known_at)
     state = DealState()
-    retractions = {seq: e for e in seen if (seq := retracted_seq(e)) is not None}
+    retractions = {
+        cast(ev.EntryRetracted, e.fact).seq: e for e in seen if type(e.fact) is ev.EntryRetracted
+    }
     by_seq = {e.seq: e for e in seen}
     state.retracted = {s: by_seq[s] for s in retractions if s in by_seq}
     state.version = max((e.seq for e in seen), default=0)
@@ -270,7 +272,7 @@ def fold(
         (
             e
             for e in seen
-            if not isinstance(e.fact, ev.EntryRetracted)
+            if type(e.fact) is not ev.EntryRetracted
             and e.seq not in retractions
             and (as_of is None or e.occurred_at <= as_of)
         ),

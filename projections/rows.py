@@ -14,14 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from domain.config import ProcessConfig
 from domain.diagnosis import is_price_fight, loss_explanation
 from domain.entries import Entry
-from domain.events import DealEvent
+from domain.events import DealEvent, EntryRetracted
 from domain.process import stage_of
 from domain.state import DealState, MilestonePeriod, fold, retracted_seq
 from domain.vocabulary import MILESTONES, Milestone, Outcome
@@ -161,7 +161,9 @@ def _data_json(data: dict[str, Any]) -> str:
 def audit_rows(deal: Deal) -> list[Row]:
     """One row per entry, retracted ones marked."""
     entries = deal.entries
-    retractions = {seq: e for e in entries if (seq := retracted_seq(e)) is not None}
+    retractions = {
+        cast(EntryRetracted, e.fact).seq: e for e in entries if type(e.fact) is EntryRetracted
+    }
     stage_at, key, row = _stage_at(deal.state), deal.state.key, AUDIT_TRAIL.row
     rows: list[Row] = []
     for e in entries:
@@ -187,24 +189,48 @@ def audit_rows(deal: Deal) -> list[Row]:
     return rows
 
 
-def _period_row(deal: Deal, n: int, p: MilestonePeriod | None, m: Milestone, forced: bool) -> Row:
-    """A period in which milestone ``m`` was met (none: forced past, never met)."""
+def _period_row(deal: Deal, n: int, p: MilestonePeriod, forced: bool) -> Row:
+    """A period in which a milestone was met."""
+    m = p.milestone
     return MILESTONE_TABLE.row(
         deal_id=deal.deal_id,
         key=deal.state.key,
         milestone=m.value,
-        milestone_stage=stage_of(m).value,
+        milestone_stage=_STAGE_OF[m],
         period=n,
-        met=p is not None,
-        met_from=p.met_from if p else None,
-        met_from_recorded_at=p.met_from_recorded if p else None,
-        met_by_seq=p.met_by_seq if p else None,
-        met_until=p.met_until if p else None,
-        met_until_recorded_at=p.met_until_recorded if p else None,
-        ended_by_seq=p.ended_by_seq if p else None,
-        ended_how=p.ended_how if p else "forced past, never met",
+        met=True,
+        met_from=p.met_from,
+        met_from_recorded_at=p.met_from_recorded,
+        met_by_seq=p.met_by_seq,
+        met_until=p.met_until,
+        met_until_recorded_at=p.met_until_recorded,
+        ended_by_seq=p.ended_by_seq,
+        ended_how=p.ended_how,
         forced_past=forced,
     )
+
+
+def _never_met_row(deal: Deal, n: int, m: Milestone) -> Row:
+    """A milestone forced past and never met."""
+    return MILESTONE_TABLE.row(
+        deal_id=deal.deal_id,
+        key=deal.state.key,
+        milestone=m.value,
+        milestone_stage=_STAGE_OF[m],
+        period=n,
+        met=False,
+        met_from=None,
+        met_from_recorded_at=None,
+        met_by_seq=None,
+        met_until=None,
+        met_until_recorded_at=None,
+        ended_by_seq=None,
+        ended_how="forced past, never met",
+        forced_past=True,
+    )
+
+
+_STAGE_OF = {m: stage_of(m).value for m in MILESTONES}
 
 
 def milestone_rows(deal: Deal) -> list[Row]:
@@ -219,9 +245,12 @@ def milestone_rows(deal: Deal) -> list[Row]:
             if p.met_by_seq in retraction:
                 retracted_periods.append((p, retraction[p.met_by_seq]))
     rows: list[Row] = []
+    by_milestone: dict[Milestone, list[MilestonePeriod]] = {}
+    for p in state.periods:
+        by_milestone.setdefault(p.milestone, []).append(p)
     for m in MILESTONES:
         forced = state.milestones[m].forced_past
-        mine = [p for p in state.periods if p.milestone is m]
+        mine = by_milestone.get(m, [])
         gone = [
             MilestonePeriod(
                 p.milestone,
@@ -236,10 +265,10 @@ def milestone_rows(deal: Deal) -> list[Row]:
             for p, r in retracted_periods
             if p.milestone is m
         ]
-        periods: list[MilestonePeriod | None] = [*mine, *gone]
+        periods = [*mine, *gone] if gone else mine
+        rows.extend(_period_row(deal, n, p, forced) for n, p in enumerate(periods, 1))
         if forced and not mine:
-            periods.append(None)
-        rows.extend(_period_row(deal, n, p, m, forced) for n, p in enumerate(periods, 1))
+            rows.append(_never_met_row(deal, len(periods) + 1, m))
     return rows
 
 
