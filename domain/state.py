@@ -262,9 +262,7 @@ def fold(
     retracted ones left out (from the moment the retraction was recorded)."""
     seen = visible(entries, known_at)
     state = DealState()
-    retractions = {
-        cast(ev.EntryRetracted, e.fact).seq: e for e in seen if type(e.fact) is ev.EntryRetracted
-    }
+    retractions = {e.fact.seq: e for e in seen if type(e.fact) is ev.EntryRetracted}
     by_seq = {e.seq: e for e in seen}
     state.retracted = {s: by_seq[s] for s in retractions if s in by_seq}
     state.version = max((e.seq for e in seen), default=0)

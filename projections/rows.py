@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
@@ -161,9 +161,7 @@ def _data_json(data: dict[str, Any]) -> str:
 def audit_rows(deal: Deal) -> list[Row]:
     """One row per entry, retracted ones marked."""
     entries = deal.entries
-    retractions = {
-        cast(EntryRetracted, e.fact).seq: e for e in entries if type(e.fact) is EntryRetracted
-    }
+    retractions = {e.fact.seq: e for e in entries if type(e.fact) is EntryRetracted}
     stage_at, key, row = _stage_at(deal.state), deal.state.key, AUDIT_TRAIL.row
     rows: list[Row] = []
     for e in entries:
