@@ -7,17 +7,10 @@ from typing import Any
 
 import click
 
-from cli.context import Salesflow
-from cli.deal import _check_key, parse_moment, pass_flow
+from cli.context import Salesflow, pass_flow
 from cli.output import emit_csv, emit_json, emit_table
-from domain.diagnosis import diagnose as diagnosis_of
-from domain.diagnosis import replay as replay_of
-from domain.errors import InputError, UnknownDeal
-from domain.state import fold
-from domain.times import now, parse_when
-from projections import queries
-from projections.movement import TOTALS
-from projections.movement import movement as movement_of
+from cli.types import KEY, UNTIL, WHEN
+from domain.errors import InputError
 
 
 def _print_diagnosis(doc: dict[str, Any], indent: str = "") -> None:
@@ -34,23 +27,29 @@ def _print_diagnosis(doc: dict[str, Any], indent: str = "") -> None:
 
 
 @click.command()
-@click.argument("key")
-@click.option("--as-of", default=None, metavar="WHEN", help="Judge the deal as it stood then.")
-@click.option("--known-at", default=None, metavar="WHEN", help="Only what was recorded by then.")
+@click.argument("key", type=KEY)
+@click.option("--as-of", type=UNTIL, default=None, help="Judge the deal as it stood then.")
+@click.option("--known-at", type=UNTIL, default=None, help="Only what was recorded by then.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_flow
 def diagnose(
-    flow: Salesflow, key: str, as_of: str | None, known_at: str | None, as_json: bool
+    flow: Salesflow,
+    key: str,
+    as_of: datetime | None,
+    known_at: datetime | None,
+    as_json: bool,
 ) -> None:
     """The coach's reading: alignment, missing milestones, next work, risks."""
-    _check_key(key)
-    as_of_t = parse_moment(flow, as_of, "--as-of")
-    known_t = parse_moment(flow, known_at, "--known-at")
+    from domain.diagnosis import diagnose as diagnosis_of
+    from domain.errors import UnknownDeal
+    from domain.state import fold
+    from domain.times import now
+
     flow.fresh()
-    state = fold(flow.process.entries(key), as_of=as_of_t, known_at=known_t)
+    state = fold(flow.process.entries(key), as_of=as_of, known_at=known_at)
     if state.opened_at is None:
         raise UnknownDeal(key)
-    doc = diagnosis_of(state, flow.settings.config, as_of_t or now())
+    doc = diagnosis_of(state, flow.settings.config, as_of or now())
     if as_json:
         emit_json(doc)
         return
@@ -59,13 +58,14 @@ def diagnose(
 
 
 @click.command()
-@click.argument("key")
+@click.argument("key", type=KEY)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--step", is_flag=True, help="Wait for a key between entries.")
 @pass_flow
 def replay(flow: Salesflow, key: str, as_json: bool, step: bool) -> None:
     """The deal's history step by step, with the diagnosis after each entry."""
-    _check_key(key)
+    from domain.diagnosis import replay as replay_of
+
     flow.fresh()
     steps = replay_of(flow.process.entries(key), flow.settings.config)
     if as_json:
@@ -106,30 +106,24 @@ def replay(flow: Salesflow, key: str, as_json: bool, step: bool) -> None:
             click.pause("    (press a key for the next entry)")
 
 
-def _window(flow: Salesflow, start: str, end: str) -> tuple[datetime, datetime]:
-    tz = flow.settings.config.tz
-    try:
-        window = parse_when(start, tz), parse_when(end, tz, end_of_day=True)
-    except InputError as exc:
-        raise InputError(f"--from/--to: {exc}") from exc
-    if window[1] < window[0]:
-        raise InputError("--to is before --from")
-    return window
-
-
 @click.command()
-@click.option("--from", "start", required=True, metavar="DATE")
-@click.option("--to", "end", required=True, metavar="DATE")
+@click.option("--from", "start", type=WHEN, required=True, help="From the start of this day.")
+@click.option("--to", "end", type=UNTIL, required=True, help="To the end of this day.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--csv", "as_csv", is_flag=True)
 @pass_flow
-def movement(flow: Salesflow, start: str, end: str, as_json: bool, as_csv: bool) -> None:
+def movement(flow: Salesflow, start: datetime, end: datetime, as_json: bool, as_csv: bool) -> None:
     """Pipeline movement between two dates, deal by deal and totalled."""
+    from projections import queries
+    from projections.movement import TOTALS
+    from projections.movement import movement as movement_of
+
     if as_json and as_csv:
         raise InputError("choose one of --json and --csv")
-    window = _window(flow, start, end)
+    if end < start:
+        raise InputError("--to is before --from")
     histories = queries.entries(flow.fresh()).values()
-    doc = movement_of(histories, flow.settings.config, *window)
+    doc = movement_of(histories, flow.settings.config, start, end)
     columns = (
         "key",
         "movements",

@@ -1,37 +1,58 @@
 """The composition root: one ``Salesflow`` per run, built from ``Settings``.
 
-Nothing connects until a command asks for the store; tests hand in their own
-``Salesflow`` through click's ``obj``.
+Nothing is read, imported or connected until a command asks for it: the
+settings are built on first use (a command's ``--help`` reads none), the
+event store and the read models are opened on first use. Tests hand in their
+own ``Salesflow`` through click's ``obj``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from adapters.settings import Settings
-from adapters.stores import open_process
-from domain.application import SalesProcess
-from projections.engine import Projector
-from projections.store import ReadStore, open_read_store
+import click
+
+if TYPE_CHECKING:
+    from adapters.settings import Settings
+    from domain.application import SalesProcess
+    from projections.engine import Projector
+    from projections.store import ReadStore
 
 
-@dataclass
 class Salesflow:
-    """The application and its read models, opened on first use."""
+    """The settings, the application and its read models, each made on first use."""
 
-    settings: Settings
-    _process: SalesProcess | None = field(default=None, repr=False)
-    _read: ReadStore | None = field(default=None, repr=False)
+    def __init__(self, settings: Settings | Callable[[], Settings]) -> None:
+        self._settings: Settings | None = None
+        self._build: Callable[[], Settings] | None = None
+        if callable(settings):
+            self._build = settings
+        else:
+            self._settings = settings
+        self._process: SalesProcess | None = None
+        self._read: ReadStore | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            assert self._build is not None
+            self._settings = self._build()
+        return self._settings
 
     @property
     def process(self) -> SalesProcess:
         if self._process is None:
+            from adapters.stores import open_process
+
             self._process = open_process(self.settings.store, self.settings.config)
         return self._process
 
     @property
     def read(self) -> ReadStore:
         if self._read is None:
+            from projections.store import open_read_store
+
             self.process  # noqa: B018 - the events' tables first, then the read models
             self._read = open_read_store(self.settings.store)
         return self._read
@@ -39,6 +60,8 @@ class Salesflow:
     def projector(self, workers: int | None = None) -> Projector:
         """The projector of the read models; ``workers`` for its rebuilds
         (default: the settings')."""
+        from projections.engine import Projector
+
         return Projector(
             self.process,
             self.read,
@@ -58,3 +81,7 @@ class Salesflow:
         if self._process is not None:
             self._process.close()
             self._process = None
+
+
+#: Passes the run's ``Salesflow`` to a command as its first argument.
+pass_flow = click.make_pass_decorator(Salesflow)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import click
 
-from cli.context import Salesflow
-from cli.deal import pass_flow
+from cli.context import Salesflow, pass_flow
 from cli.output import emit_table
 from cli.reads import PIPELINE_SHORT
-from domain.demo_data import load_demo
-from domain.times import now
-from projections import queries
 
 
 @click.command()
 @pass_flow
 def demo(flow: Salesflow) -> None:
     """Load the article's case and sample deals into the store, and show the pipeline."""
+    from domain.demo_data import load_demo
+    from domain.times import now
+    from projections import queries
+
     loaded, present = load_demo(flow.process)
     if loaded:
         click.echo(f"loaded {', '.join(loaded)}")

@@ -1,15 +1,17 @@
-"""``salesflow``: the command line over the write side and the read models."""
+"""``salesflow``: the command line over the write side and the read models.
+
+Importing this module reads no settings and imports neither the event store
+nor pydantic nor a database driver: ``salesflow --help`` answers at once, and
+each command imports what it needs when it runs.
+"""
 
 from __future__ import annotations
 
-import sqlite3
+import sys
 from typing import Any
 
 import click
-import psycopg
-from pydantic import ValidationError
 
-from adapters.settings import Settings
 from cli.context import Salesflow
 from domain.errors import InputError, SalesProcessError
 from projections.errors import ProjectionError
@@ -27,8 +29,8 @@ class Refused(click.ClickException):
         return self.code
 
 
-def explain(error: ValidationError) -> str:
-    """A pydantic error as the options the user typed."""
+def explain(error: Any) -> str:
+    """A pydantic ``ValidationError`` as the options the user typed."""
     parts = []
     for e in error.errors():
         where = ".".join(str(p) for p in e["loc"] if p != "__root__")
@@ -40,6 +42,13 @@ def explain(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def _loaded(module: str, name: str) -> tuple[type[BaseException], ...]:
+    """An exception class of a module, if the run imported it (none otherwise:
+    a module never imported raised nothing)."""
+    found = sys.modules.get(module)
+    return (getattr(found, name),) if found is not None else ()
+
+
 class SalesflowGroup(click.Group):
     """Turns our errors into exit codes: 2 before the domain, 1 from it or the store."""
 
@@ -48,12 +57,14 @@ class SalesflowGroup(click.Group):
             return super().invoke(ctx)
         except InputError as exc:
             raise Refused(str(exc), 2) from exc
-        except ValidationError as exc:
-            raise Refused(explain(exc), 2) from exc
         except (SalesProcessError, ProjectionError) as exc:
             raise Refused(str(exc), 1) from exc
-        except (psycopg.Error, sqlite3.Error) as exc:
-            raise Refused(f"the store failed: {exc}".strip(), 1) from exc
+        except Exception as exc:
+            if isinstance(exc, _loaded("pydantic", "ValidationError")):
+                raise Refused(explain(exc), 2) from exc
+            if isinstance(exc, _loaded("psycopg", "Error") + _loaded("sqlite3", "Error")):
+                raise Refused(f"the store failed: {exc}".strip(), 1) from exc
+            raise
 
 
 @click.group(cls=SalesflowGroup)
@@ -76,16 +87,20 @@ class SalesflowGroup(click.Group):
 def cli(ctx: click.Context, store: str | None, config: str | None) -> None:
     """salesflow: the key-account sales process, event-sourced."""
     if ctx.obj is None:
-        try:
-            ctx.obj = Salesflow(Settings.build(store=store, config=config))
-        except InputError as exc:
-            raise Refused(str(exc), 2) from exc
+
+        def settings() -> Any:
+            from adapters.settings import Settings
+
+            return Settings.build(store=store, config=config)
+
+        ctx.obj = Salesflow(settings)
         ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:
-    from cli import coach, deal, demo, reads
+    from cli import coach, deal, deal_moves, demo, reads
 
+    del deal_moves  # its commands join the deal group as it is imported
     cli.add_command(deal.deal)
     cli.add_command(demo.demo)
     for command in (*reads.COMMANDS, *coach.COMMANDS):

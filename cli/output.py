@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from projections.queries import csv_cell, plain
+from projections.cells import csv_cell, plain
 
 
 def _default(value: Any) -> Any:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from adapters.settings import MAX_WORKERS
-from cli.context import Salesflow
-from cli.deal import _check_key, parse_moment, pass_flow
+from cli.context import Salesflow, pass_flow
 from cli.output import emit_csv, emit_json, emit_table
-from domain.errors import InputError, UnknownDeal
-from domain.times import now
-from projections import queries
-from projections.asof import pipeline_as_of
-from projections.queries import plain
+from cli.types import KEY, UNTIL
+from domain.errors import InputError
+from projections.cells import plain
 from projections.schema import PROJECTION
 
 PIPELINE_COLUMNS = (
@@ -98,31 +95,40 @@ def _emit(
 
 
 @click.command()
-@click.option("--as-of", default=None, metavar="WHEN")
-@click.option("--known-at", default=None, metavar="WHEN")
+@click.option("--as-of", type=UNTIL, default=None)
+@click.option("--known-at", type=UNTIL, default=None)
 @_format_options
 @pass_flow
 def pipeline(
-    flow: Salesflow, as_of: str | None, known_at: str | None, as_json: bool, as_csv: bool
+    flow: Salesflow,
+    as_of: datetime | None,
+    known_at: datetime | None,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Every deal, one row each, ordered by key (as it stood --as-of, as known --known-at)."""
-    as_of_t = parse_moment(flow, as_of, "--as-of")
-    known_t = parse_moment(flow, known_at, "--known-at")
+    from domain.times import now
+    from projections import queries
+
     read = flow.fresh()
-    if as_of_t is None and known_t is None:
+    if as_of is None and known_at is None:
         rows = queries.pipeline(read, flow.settings.config.tz, now())
     else:
-        rows = pipeline_as_of(read, flow.settings.config, as_of_t or now(), known_t)
+        from projections.asof import pipeline_as_of
+
+        rows = pipeline_as_of(read, flow.settings.config, as_of or now(), known_at)
     _emit(rows, PIPELINE_COLUMNS, as_json, as_csv, PIPELINE_SHORT)
 
 
 @click.command()
-@click.argument("key")
+@click.argument("key", type=KEY)
 @_format_options
 @pass_flow
 def audit(flow: Salesflow, key: str, as_json: bool, as_csv: bool) -> None:
     """The deal's history, one row per entry, in seq order."""
-    _check_key(key)
+    from domain.errors import UnknownDeal
+    from projections import queries
+
     rows = queries.audit(flow.fresh(), flow.settings.config.tz, key)
     if not rows:
         raise UnknownDeal(key)
@@ -138,6 +144,8 @@ def audit(flow: Salesflow, key: str, as_json: bool, as_csv: bool) -> None:
 @pass_flow
 def losses(flow: Salesflow, as_json: bool, as_csv: bool) -> None:
     """Lost, withdrawn and abandoned deals, with what explains them."""
+    from projections import queries
+
     rows = queries.losses(flow.fresh(), flow.settings.config.tz)
     if as_json or as_csv:
         _emit(rows, LOSS_COLUMNS, as_json, as_csv)
@@ -161,6 +169,8 @@ def export(flow: Salesflow, fmt: str, out: Path) -> None:
             raise InputError(
                 "--format parquet needs pyarrow: pip install 'salesflow[parquet]'"
             ) from None
+    from projections import queries
+
     read = flow.fresh()
     for path in queries.export(read, flow.settings.config.tz, fmt, out):
         click.echo(str(path))
@@ -188,8 +198,8 @@ def status(flow: Salesflow, as_json: bool) -> None:
 @click.argument("name", required=False, default=PROJECTION)
 @click.option(
     "--workers",
-    type=click.IntRange(1, MAX_WORKERS),
-    help="processes to split the deals among"
+    type=int,
+    help="processes to split the deals among, 1 to 16"
     " (default: SALESFLOW_REBUILD_WORKERS, else one per CPU)",
 )
 @pass_flow
@@ -197,8 +207,12 @@ def rebuild(flow: Salesflow, name: str, workers: int | None) -> None:
     """Rebuild the read models from the first event, then swap them in.
 
     Readers keep the old tables until the new ones are complete."""
+    from adapters.settings import MAX_WORKERS
+
     if name != PROJECTION:
         raise InputError(f"unknown projection {name!r} (known: {PROJECTION})")
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise click.BadParameter(f"{workers} is not in 1..{MAX_WORKERS}", param_hint="--workers")
     from projections.rebuild import rebuild as rebuild_all
 
     projector = flow.projector(workers)

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from domain.vocabulary import (
+    KEY_PATTERN,
     ActivityKind,
     AssessmentElement,
     AssessmentFactor,
@@ -37,7 +38,7 @@ def _not_future(at: datetime) -> datetime:
     return at
 
 
-Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 When = Annotated[AwareDatetime, AfterValidator(_not_future)]
@@ -48,7 +49,8 @@ Amount = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=2)]
 class Command(BaseModel):
     """What every write command carries: the deal, when, who, and a note."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use: a run validates one command, not all twenty-five.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     key: Key
     at: When
     by: Name

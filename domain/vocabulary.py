@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+#: A deal's business key: 1-64 ASCII letters, digits, '-', '_' and '.'.
+KEY_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+
 
 class Stage(StrEnum):
     """Our sales stage; stage N mirrors the customer's procurement step N."""

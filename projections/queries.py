@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from domain.entries import Entry
 from domain.events import DealEvent
 from domain.opportunity import deal_id
+from projections.cells import csv_cell, plain
 from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, TABLES, Table
 from projections.store import ENTRY_COLUMNS, ReadStore, as_json, as_moment, entries_by_deal
 
@@ -91,13 +92,6 @@ def table_rows(read: ReadStore, table: Table, tz: ZoneInfo) -> list[dict[str, An
     return [_typed(table, r, tz) for r in rows]
 
 
-def plain(value: Any) -> Any:
-    """A value as JSON or CSV wants it."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
 def export(read: ReadStore, tz: ZoneInfo, fmt: str, out: Path) -> list[Path]:
     """Write every read model to ``out`` as csv, json or parquet files."""
     out.mkdir(parents=True, exist_ok=True)
@@ -118,19 +112,6 @@ def export(read: ReadStore, tz: ZoneInfo, fmt: str, out: Path) -> list[Path]:
             _parquet(table, rows, path)
         written.append(path)
     return written
-
-
-def csv_cell(value: Any) -> Any:
-    """Lists joined with ``;``, JSON as text, times in ISO 8601."""
-    if isinstance(value, list):
-        if all(isinstance(v, str) for v in value):
-            return ";".join(value)
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    if value is None:
-        return ""
-    return plain(value)
 
 
 def _parquet(table: Table, rows: list[dict[str, Any]], path: Path) -> None:
