@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.settings import Settings
 from adapters.stores import Store
-from bench.generate import generate
 from cli.context import Salesflow
 from projections.rebuild import REBUILD_PAGE_SIZE
 from projections.rebuild import rebuild as rebuild_all
+from tests.support import generate
 
 DATA = Path(__file__).resolve().parent / "data"
 PG = os.environ.get("SALESFLOW_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

@@ -42,7 +42,7 @@ def diagnose(
     """The coach's reading: alignment, missing milestones, next work, risks."""
     from domain.diagnosis import diagnose as diagnosis_of
     from domain.errors import UnknownDeal
-    from domain.state import fold
+    from domain.fold import fold
     from domain.times import now
 
     flow.fresh()

@@ -51,7 +51,7 @@ class Salesflow:
     @property
     def read(self) -> ReadStore:
         if self._read is None:
-            from projections.store import open_read_store
+            from projections.connect import open_read_store
 
             self.process  # noqa: B018 - the events' tables first, then the read models
             self._read = open_read_store(self.settings.store)

@@ -345,7 +345,7 @@ def show(
     """Show the deal: stage, outcome, milestones, alignment, win probability."""
     from cli.output import emit_json
     from domain.errors import UnknownDeal
-    from domain.state import fold
+    from domain.fold import fold
     from projections.views import deal_document
 
     flow.fresh()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -38,6 +39,31 @@ class EvaluationModel(_Frozen):
     def required_factors(self) -> tuple[AssessmentFactor, ...]:
         """Factors the model scores; an assessment must give all of them."""
         return tuple(f for f in AssessmentFactor if f in self.weights)
+
+    def assess(self, scores: Mapping[AssessmentFactor, int]) -> dict[str, Any]:
+        """The assessment of ``scores``: the scores and weights used, the
+        weighted mean, the pass mark, the verdict and the knock-outs (what an
+        ``Assessed`` event stores, so a later change of model rewrites nothing)."""
+        required = self.required_factors
+        missing = [f.value for f in required if f not in scores]
+        if missing:
+            raise InputError(f"the evaluation model requires {', '.join(missing)}")
+        mean = sum(self.weights[f] * scores[f] for f in required) / sum(
+            self.weights[f] for f in required
+        )
+        knocked = [
+            f.value
+            for f in self.knockout_factors
+            if f in scores and scores[f] <= self.knockout_score
+        ]
+        return {
+            "scores": {f.value: int(scores[f]) for f in required},
+            "weights": {f.value: self.weights[f] for f in required},
+            "weighted_mean": round(mean, 4),
+            "pass_mean": self.pass_mean,
+            "passed": mean >= self.pass_mean and not knocked,
+            "knocked_out": knocked,
+        }
 
 
 class GradeBand(_Frozen):

@@ -11,8 +11,9 @@ from typing import Any
 from domain.config import ProcessConfig
 from domain.entries import Entry
 from domain.events import DealEvent
+from domain.fold import fold, retracted_seq
 from domain.process import stage_of, work_items
-from domain.state import DealState, fold, retracted_seq
+from domain.state import DealState
 from domain.vocabulary import MILESTONES, Grade, Milestone, Outcome, Stage
 
 

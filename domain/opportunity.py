@@ -10,7 +10,7 @@ methods add the checks of their own (the gate, a person who must be present).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -21,16 +21,14 @@ from domain import errors
 from domain import events as ev
 from domain.config import ProcessConfig
 from domain.entries import Entry, entry_of
+from domain.fold import apply_entry, fold
+from domain.guard import check, check_force, check_gate, not_future, retractable
 from domain.process import (
     COMMAND,
-    NOT_FORCEABLE,
-    OUTCOME_OF,
     STEP_OF,
-    UNRETRACTABLE,
-    Kind,
     Step,
 )
-from domain.state import DealState, apply_entry, fold
+from domain.state import DealState
 from domain.vocabulary import (
     ActivityKind,
     AssessmentElement,
@@ -134,7 +132,7 @@ class Opportunity(Aggregate):
         note: str | None = None,
     ) -> Opportunity:
         """Open a deal in ``development``."""
-        _not_future(at)
+        not_future(at)
         return cls._create(
             ev.Opened,
             id=deal_id(key),
@@ -152,41 +150,12 @@ class Opportunity(Aggregate):
     def _record(
         self, event: type[ev.DealEvent], at: datetime, by: str, note: str | None, **data: Any
     ) -> None:
-        self._check(STEP_OF[event], at)
+        check(self.state, STEP_OF[event], at)
         self.trigger_event(event, occurred_at=at, actor=by, note=note, **data)
 
     def _check(self, step: Step, at: datetime) -> None:
         """Refuse the command unless its step accepts the deal as it stands now."""
-        _not_future(at)
-        s, command = self.state, step.command
-        if step.once and step.meets is not None and s.is_met(step.meets):
-            raise errors.AlreadyMet(s.key, command, step.meets.value)
-        if s.outcome not in step.outcomes:
-            if s.outcome.is_closed:
-                raise errors.DealClosed(s.key, command, s.outcome.value)
-            needed = [o.value for o in step.outcomes]
-            raise errors.WrongOutcome(s.key, command, needed, s.outcome.value)
-        assert s.opened_at is not None
-        if at < s.opened_at:
-            self._out_of_order(command, at, "the deal was opened", s.opened_at)
-        if s.stage not in step.stages:
-            if step.kind is Kind.move:
-                raise errors.LastStage(s.key)
-            stages = " or ".join(st.value for st in step.stages)
-            raise errors.WrongStage(s.key, command, stages, s.stage.value)
-        if step.stage_bound and step.kind is not Kind.move and at < s.entered[s.stage]:
-            self._out_of_order(command, at, f"the deal entered {s.stage.value}", s.entered[s.stage])
-        unmet = [m.value for m in step.needs if not s.is_met(m)]
-        if unmet:
-            raise errors.MilestoneNeeded(s.key, command, unmet)
-        if step.after_last_move and s.last_move_at is not None and at < s.last_move_at:
-            self._out_of_order(command, at, "the deal's last stage move or outcome", s.last_move_at)
-
-    def _out_of_order(self, command: str, at: datetime, what: str, then: datetime) -> None:
-        raise errors.OutOfTimeOrder(
-            f"deal {self.state.key!r}: '{command}' dated {at.isoformat()} is before"
-            f" {what} ({then.isoformat()})"
-        )
+        check(self.state, step, at)
 
     # -- any-stage commands ---------------------------------------------------
     def observe_customer_step(
@@ -210,29 +179,7 @@ class Opportunity(Aggregate):
         note: str | None = None,
     ) -> None:
         """Score the opportunity in the evaluation model; a failure is recorded too."""
-        model = config.evaluation
-        missing = [f.value for f in model.required_factors if f not in scores]
-        if missing:
-            raise errors.InputError(f"the evaluation model requires {', '.join(missing)}")
-        total = sum(model.weights[f] for f in model.required_factors)
-        mean = sum(model.weights[f] * scores[f] for f in model.required_factors) / total
-        knocked = [
-            f.value
-            for f in model.knockout_factors
-            if f in scores and scores[f] <= model.knockout_score
-        ]
-        self._record(
-            ev.Assessed,
-            at,
-            by,
-            note,
-            scores={f.value: int(scores[f]) for f in model.required_factors},
-            weights={f.value: model.weights[f] for f in model.required_factors},
-            weighted_mean=round(mean, 4),
-            pass_mean=model.pass_mean,
-            passed=mean >= model.pass_mean and not knocked,
-            knocked_out=knocked,
-        )
+        self._record(ev.Assessed, at, by, note, **config.evaluation.assess(scores))
 
     def grade_by_rule(
         self,
@@ -383,9 +330,7 @@ class Opportunity(Aggregate):
         """Move to the next stage: only when this stage's milestones are all met."""
         self._check(STEP_OF[ev.StageAdvanced], at)
         stage = self.state.stage
-        unmet = self.state.unmet_of(stage)
-        if unmet:
-            raise errors.MilestonesUnmet(self.key, stage.value, [m.value for m in unmet])
+        check_gate(self.state)
         self.trigger_event(
             ev.StageAdvanced,
             occurred_at=at,
@@ -402,12 +347,7 @@ class Opportunity(Aggregate):
         """Move on without this stage's unmet milestones: a recorded exception."""
         self._check(STEP_OF[ev.StageForced], at)
         stage = self.state.stage
-        unmet = self.state.unmet_of(stage)
-        unforceable = [m.value for m in NOT_FORCEABLE.get(stage, ()) if m in unmet]
-        if unforceable:
-            raise errors.WinCannotBeForced(self.key, stage.value, unforceable)
-        if not unmet:
-            raise errors.NothingToForce(self.key, stage.value)
+        unmet = check_force(self.state)
         self.trigger_event(
             ev.StageForced,
             occurred_at=at,
@@ -453,37 +393,6 @@ class Opportunity(Aggregate):
     def retract(self, seq: int, reason: str, at: datetime, by: str, note: str | None = None) -> str:
         """Say that entry ``seq`` was wrong: it no longer counts in any view."""
         self._check(COMMAND["retract"], at)
-        s = self.state
-        target = next((e for e in self._entries if e.seq == seq), None)
-        if target is None:
-            raise errors.CannotRetract(f"deal {s.key!r} has no entry {seq}")
-        fact = type(target.fact)
-        if fact in UNRETRACTABLE:
-            raise errors.CannotRetract(
-                f"deal {s.key!r}: entry {seq} ({target.event}) cannot be retracted"
-                " (Opened, stage moves and retractions stand)"
-            )
-        if seq in s.retracted:
-            raise errors.CannotRetract(f"deal {s.key!r}: entry {seq} is already retracted")
-        if fact in OUTCOME_OF:
-            if s.outcome_seq != seq:
-                raise errors.CannotRetract(
-                    f"deal {s.key!r}: only the latest outcome entry"
-                    f" ({s.outcome_seq}) may be retracted"
-                )
-            step = STEP_OF[fact]
-            if step.stage_bound and s.stage not in step.stages:
-                raise errors.CannotRetract(
-                    f"deal {s.key!r}: {target.event} can be retracted only while the deal"
-                    f" is in {' or '.join(st.value for st in step.stages)};"
-                    f" it is in {s.stage.value}"
-                )
+        target = retractable(self.state, self._entries, seq)
         self._record(ev.EntryRetracted, at, by, note, seq=seq, reason=reason)
         return target.event
-
-
-def _not_future(at: datetime) -> None:
-    if at.tzinfo is None:
-        raise errors.InputError("times must carry a time zone")
-    if at > datetime.now(UTC):
-        raise errors.InputError(f"{at.isoformat()} is in the future")

@@ -17,8 +17,9 @@ from domain.config import ProcessConfig
 from domain.diagnosis import is_stalled
 from domain.entries import Entry
 from domain.events import DealEvent, EntryRetracted
+from domain.fold import fold
 from domain.process import OUTCOME_OF, STEPS, Kind
-from domain.state import DealState, fold
+from domain.state import DealState
 from domain.vocabulary import Outcome
 
 #: Transitions: the opening and the outcome changes, by event, as the process

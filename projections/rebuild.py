@@ -23,10 +23,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from adapters.stores import open_process
+from projections.connect import open_read_store
 from projections.engine import Projector, Slice
 from projections.errors import ProjectionError
 from projections.schema import SHADOW
-from projections.store import open_read_store, part_tracking
+from projections.store import part_tracking
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -22,8 +22,9 @@ from domain.config import ProcessConfig
 from domain.diagnosis import is_price_fight, loss_explanation
 from domain.entries import Entry
 from domain.events import DealEvent, EntryRetracted
+from domain.fold import fold, retracted_seq
 from domain.process import stage_of
-from domain.state import DealState, MilestonePeriod, fold, retracted_seq
+from domain.state import DealState, MilestonePeriod
 from domain.vocabulary import MILESTONES, Milestone, Outcome
 from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, STAGE_HISTORY, TABLES, Table
 from projections.schema import MILESTONES as MILESTONE_TABLE

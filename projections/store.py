@@ -1,6 +1,7 @@
 """Where the read models live: the same database as the events.
 
-Two dialects behind small interfaces (``sqlite_store``, ``postgres_store``):
+Two dialects behind small interfaces (``sqlite_store``, ``postgres_store``,
+opened by ``projections.connect``):
 ``ReadStore`` for reading and for the projection's pages, ``ShadowTables``
 for a rebuild. A page of the projection is one transaction that first locks
 the projection's tracking row, so two followers never apply the same events,
@@ -22,7 +23,6 @@ from domain.events import DealEvent
 from projections.schema import SHADOW, Table
 
 if TYPE_CHECKING:
-    from adapters.stores import Store
     from projections.rows import DealRows
 
 
@@ -163,19 +163,3 @@ class ReadStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Close the connection."""
-
-
-def open_read_store(store: Store) -> ReadStore:
-    """The read store for the configured store, with its tables created
-    (each dialect's module, and its driver, imported only when used)."""
-    read: ReadStore
-    if store.kind == "sqlite":
-        from projections.sqlite_store import SQLiteReadStore
-
-        read = SQLiteReadStore(store.path)
-    else:
-        from projections.postgres_store import PostgresReadStore
-
-        read = PostgresReadStore(store)
-    read.ensure_schema()
-    return read

@@ -6,17 +6,21 @@ PostgreSQL tests run when ``SALESFLOW_TEST_POSTGRES`` holds a server URL
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from click.testing import CliRunner, Result
 
 from adapters.settings import Settings
 from adapters.stores import Store
 from cli.context import Salesflow
+from cli.main import cli
 
 PG_ENV = "SALESFLOW_TEST_POSTGRES"
 
@@ -68,3 +72,93 @@ def flow(store_url: str) -> Iterator[Salesflow]:
     f = make_flow(store_url)
     yield f
     f.close()
+
+
+# -- the command line, in-process ----------------------------------------------
+
+
+class Sf:
+    """Runs ``salesflow --store URL ...`` in-process."""
+
+    def __init__(self, store: str, tmp_path: Path) -> None:
+        self.store, self.tmp_path = store, tmp_path
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, code: int = 0) -> Result:
+        result = self.runner.invoke(
+            cli, ["--store", self.store, *args], env={"SALESFLOW_USER": "xiao.zhang"}
+        )
+        assert result.exit_code == code, (result.output, result.stderr, result.exception)
+        if code:
+            assert "Traceback" not in result.output + result.stderr
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self(*args, "--json").stdout)
+
+
+@pytest.fixture
+def sf(tmp_path: Path) -> Sf:
+    return Sf(f"sqlite:///{tmp_path / 'cli.db'}", tmp_path)
+
+
+@pytest.fixture
+def sf_any(store_url: str, tmp_path: Path) -> Sf:
+    return Sf(store_url, tmp_path)
+
+
+def enter_article_case(sf: Sf) -> None:
+    k = "NX-2026-031"
+    sf(
+        "deal",
+        "open",
+        k,
+        "--customer",
+        "Ningxia plant",
+        "--title",
+        "Equipment oils",
+        "--at",
+        "2026-07-01",
+        "--tender-expected",
+        "2026-11-15",
+    )
+    sf(
+        "deal",
+        "activity",
+        k,
+        "visit",
+        "--with",
+        "project lead A",
+        "--at",
+        "2026-07-06",
+        "--outcome",
+        "took the brochures",
+    )
+    sf("deal", "stakeholder", k, "Design lead", "--role", "designer", "--at", "2026-07-20")
+    sf("deal", "customer-step", k, "supplier_screening", "--at", "2026-09-08")
+    sf(
+        "deal",
+        "activity",
+        k,
+        "call",
+        "--with",
+        "project manager",
+        "--outcome",
+        "hung up",
+        "--at",
+        "2026-09-09",
+    )
+
+
+def cli_json(flow: Salesflow, *args: str) -> Any:
+    """``salesflow --store <flow's store> ARGS --json``, parsed."""
+    store = flow.settings.store
+    url = (
+        f"sqlite:///{store.path}"
+        if store.kind == "sqlite"
+        else f"postgresql://{store.user}@{store.host}:{store.port}/{store.dbname}"
+        f"?schema={store.events_schema}&reporting={store.reporting_schema}"
+    )
+    result = CliRunner().invoke(cli, ["--store", url, *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)

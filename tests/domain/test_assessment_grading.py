@@ -10,8 +10,8 @@ import pytest
 
 from domain.config import ProcessConfig, load_config
 from domain.errors import InputError, MilestonesUnmet
+from domain.fold import fold
 from domain.opportunity import Opportunity
-from domain.state import fold
 from domain.vocabulary import (
     AssessmentElement,
     AssessmentFactor,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from bench.generate import one_deal
 from domain.config import load_config
-from domain.state import fold
+from domain.fold import fold
+from tests.support import one_deal
 
 
 def test_the_incremental_state_equals_a_fold_of_the_whole_history() -> None:

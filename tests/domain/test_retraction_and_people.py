@@ -9,8 +9,8 @@ import pytest
 
 from domain.config import ProcessConfig
 from domain.errors import CannotRetract, MilestonesUnmet, SalesProcessError
+from domain.fold import fold
 from domain.opportunity import Opportunity
-from domain.state import fold
 from domain.vocabulary import AssessmentElement, LossReason, Milestone, Outcome, Role, Stage
 
 from .conftest import APPROVER, INSIDER, KEY_PERSON, SELLER, day, meet_stage, scores, walk_to

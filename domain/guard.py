@@ -1,0 +1,107 @@
+"""The guard: whether the process table accepts a command on a deal as it
+stands now, and the named refusal when it does not."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from domain import errors
+from domain.entries import Entry
+from domain.events import DealEvent
+from domain.process import NOT_FORCEABLE, OUTCOME_OF, STEP_OF, UNRETRACTABLE, Kind, Step
+from domain.state import DealState
+from domain.vocabulary import Milestone
+
+
+def not_future(at: datetime) -> None:
+    """Business times are aware and never in the future."""
+    if at.tzinfo is None:
+        raise errors.InputError("times must carry a time zone")
+    if at > datetime.now(UTC):
+        raise errors.InputError(f"{at.isoformat()} is in the future")
+
+
+def check(s: DealState, step: Step, at: datetime) -> None:
+    """Refuse ``step`` at business time ``at`` unless the table accepts the
+    deal's stage, outcome and milestones, in this order: once only, the
+    outcome, after opening, the stage (and after entering it), the milestones
+    it needs, after the last stage move or outcome."""
+    not_future(at)
+    command = step.command
+    if step.once and step.meets is not None and s.is_met(step.meets):
+        raise errors.AlreadyMet(s.key, command, step.meets.value)
+    if s.outcome not in step.outcomes:
+        if s.outcome.is_closed:
+            raise errors.DealClosed(s.key, command, s.outcome.value)
+        needed = [o.value for o in step.outcomes]
+        raise errors.WrongOutcome(s.key, command, needed, s.outcome.value)
+    assert s.opened_at is not None
+    if at < s.opened_at:
+        _out_of_order(s, command, at, "the deal was opened", s.opened_at)
+    if s.stage not in step.stages:
+        if step.kind is Kind.move:
+            raise errors.LastStage(s.key)
+        stages = " or ".join(st.value for st in step.stages)
+        raise errors.WrongStage(s.key, command, stages, s.stage.value)
+    if step.stage_bound and step.kind is not Kind.move and at < s.entered[s.stage]:
+        _out_of_order(s, command, at, f"the deal entered {s.stage.value}", s.entered[s.stage])
+    unmet = [m.value for m in step.needs if not s.is_met(m)]
+    if unmet:
+        raise errors.MilestoneNeeded(s.key, command, unmet)
+    if step.after_last_move and s.last_move_at is not None and at < s.last_move_at:
+        _out_of_order(s, command, at, "the deal's last stage move or outcome", s.last_move_at)
+
+
+def _out_of_order(s: DealState, command: str, at: datetime, what: str, then: datetime) -> None:
+    raise errors.OutOfTimeOrder(
+        f"deal {s.key!r}: '{command}' dated {at.isoformat()} is before {what} ({then.isoformat()})"
+    )
+
+
+def check_gate(s: DealState) -> None:
+    """``advance`` looks only at the current stage's milestones: all met."""
+    unmet = s.unmet_of(s.stage)
+    if unmet:
+        raise errors.MilestonesUnmet(s.key, s.stage.value, [m.value for m in unmet])
+
+
+def check_force(s: DealState) -> tuple[Milestone, ...]:
+    """``force`` skips the current stage's unmet milestones, none of them one
+    that no force may skip; returns them."""
+    unmet = s.unmet_of(s.stage)
+    unforceable = [m.value for m in NOT_FORCEABLE.get(s.stage, ()) if m in unmet]
+    if unforceable:
+        raise errors.WinCannotBeForced(s.key, s.stage.value, unforceable)
+    if not unmet:
+        raise errors.NothingToForce(s.key, s.stage.value)
+    return unmet
+
+
+def retractable(s: DealState, entries: Sequence[Entry[DealEvent]], seq: int) -> Entry[DealEvent]:
+    """The entry ``seq`` if it may be retracted: it exists, it is not the
+    opening, a stage move or a retraction, not retracted yet, and an outcome
+    only while it is the deal's latest (and in the stages its command needs)."""
+    target = next((e for e in entries if e.seq == seq), None)
+    if target is None:
+        raise errors.CannotRetract(f"deal {s.key!r} has no entry {seq}")
+    fact = type(target.fact)
+    if fact in UNRETRACTABLE:
+        raise errors.CannotRetract(
+            f"deal {s.key!r}: entry {seq} ({target.event}) cannot be retracted"
+            " (Opened, stage moves and retractions stand)"
+        )
+    if seq in s.retracted:
+        raise errors.CannotRetract(f"deal {s.key!r}: entry {seq} is already retracted")
+    if fact in OUTCOME_OF:
+        if s.outcome_seq != seq:
+            raise errors.CannotRetract(
+                f"deal {s.key!r}: only the latest outcome entry ({s.outcome_seq}) may be retracted"
+            )
+        step = STEP_OF[fact]
+        if step.stage_bound and s.stage not in step.stages:
+            raise errors.CannotRetract(
+                f"deal {s.key!r}: {target.event} can be retracted only while the deal"
+                f" is in {' or '.join(st.value for st in step.stages)}; it is in {s.stage.value}"
+            )
+    return target

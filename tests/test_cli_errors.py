@@ -1,0 +1,130 @@
+"""The command line's error paths: exit codes and messages, and nothing written."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from domain.vocabulary import AssessmentFactor
+from tests.conftest import Sf, enter_article_case
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["deal", "open", "bad key!", "--customer", "C", "--title", "T"], "deal key"),
+        (["deal", "open", "K-1", "--customer", " ", "--title", "T"], "--customer"),
+        (["deal", "customer-step", "K-1", "tendering"], "tendering"),
+        (["deal", "collect", "K-1", "weather", "sunny"], "weather"),
+        (["deal", "assess", "K-1", "--score", "beauty=3"], "beauty"),
+        (["deal", "assess", "K-1", "--score", "price=4"], "requires"),
+        (["deal", "stakeholder", "K-1", "Li", "--role", "boss"], "boss"),
+        (["deal", "stakeholder", "K-1", "Li", "--weight", "1.5"], "--weight"),
+        (
+            ["deal", "grade", "K-1", "--likelihood", "1.2", "--close-by", "2026-12-01"],
+            "--likelihood",
+        ),
+        (
+            [
+                "deal",
+                "grade",
+                "K-1",
+                "--likelihood",
+                "0.5",
+                "--close-by",
+                "2026-06-01",
+                "--at",
+                "2026-07-01",
+            ],
+            "before the command's --at",
+        ),
+        (["deal", "grade", "K-1", "--grade", "A"], "--reason"),
+        (["deal", "activity", "K-1", "dinner"], "dinner"),
+        (["deal", "lose", "K-1", "--reason", "bad luck"], "bad luck"),
+        (["deal", "insider", "K-1", "Wang", "--at", "2999-01-01"], "future"),
+        (["deal", "insider", "K-1", "Wang", "--at", "yesterday"], "ISO 8601"),
+        (["deal", "bid", "K-1", "--price", "cheap"], "amount"),
+        (["deal", "retract", "K-1", "zero", "--reason", "x"], "zero"),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message_and_writes_nothing(
+    sf: Sf, args: list[str], needle: str
+) -> None:
+    sf("deal", "open", "K-1", "--customer", "C", "--title", "T", "--at", "2026-07-01")
+    result = sf(*args, code=2)
+    assert needle in result.stderr
+    assert sf.json("deal", "show", "K-1")["version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["deal", "insider", "NOPE", "Wang"], "no deal"),
+        (["deal", "open", "K-1", "--customer", "C", "--title", "T"], "already"),
+        (["deal", "bid", "K-1", "--price", "10"], "bidding"),
+        (["deal", "sign", "K-1"], "negotiation"),
+        (["deal", "reopen", "K-1", "--reason", "x"], "nurture"),
+        (["deal", "retract", "K-1", "9", "--reason", "x"], "no entry 9"),
+        (["deal", "insider", "K-1", "Wang", "--at", "2026-06-01"], "before the deal was opened"),
+        (["deal", "stakeholder-left", "K-1", "Ghost"], "not a present stakeholder"),
+    ],
+)
+def test_refusals_by_the_domain_exit_1_and_say_why(sf: Sf, args: list[str], needle: str) -> None:
+    sf("deal", "open", "K-1", "--customer", "C", "--title", "T", "--at", "2026-07-01")
+    result = sf(*args, code=1)
+    assert needle in result.stderr
+    assert sf.json("deal", "show", "K-1")["version"] == 1
+
+
+def test_an_unknown_deal_in_show_and_audit_exits_1(sf: Sf) -> None:
+    assert "no deal" in sf("deal", "show", "NOPE", code=1).stderr
+    assert "no deal" in sf("audit", "NOPE", code=1).stderr
+
+
+def test_a_bad_store_url_or_config_exits_2(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--store", "mysql://x/y", "pipeline"])
+    assert result.exit_code == 2 and "sqlite:///" in result.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[evaluation]\npass_mean = 9\n")
+    result = runner.invoke(
+        cli, ["--store", f"sqlite:///{tmp_path / 'x.db'}", "--config", str(bad), "pipeline"]
+    )
+    assert result.exit_code == 2 and "pass_mean" in result.stderr
+
+
+def test_a_config_file_changes_the_evaluation_model(sf: Sf, tmp_path: Path) -> None:
+    cfg = tmp_path / "strict.toml"
+    cfg.write_text("[evaluation]\npass_mean = 4.5\n")
+    sf("deal", "open", "K-1", "--customer", "C", "--title", "T", "--at", "2026-07-01")
+    scores = [a for f in AssessmentFactor for a in ("--score", f"{f.value}=4")]
+    out = sf("--config", str(cfg), "deal", "assess", "K-1", *scores).stdout
+    assert "failed" in out and "4.5" in out
+
+
+def test_an_unreachable_store_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--store", "postgresql://nobody@127.0.0.1:1/none", "pipeline"]
+    )
+    assert result.exit_code == 1
+    assert "store" in result.stderr and "Traceback" not in result.output + result.stderr
+
+
+def test_export_to_parquet_and_a_clear_error_without_pyarrow(
+    sf: Sf, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow.parquet as pq
+
+    enter_article_case(sf)
+    out = tmp_path / "pq"
+    sf("export", "--format", "parquet", "--out", str(out))
+    table = pq.read_table(out / "pipeline.parquet").to_pylist()
+    assert table[0]["key"] == "NX-2026-031" and table[0]["stage"] == "development"
+    assert len(pq.read_table(out / "audit_trail.parquet")) == 5
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    refused = sf("export", "--format", "parquet", "--out", str(out), code=2)
+    assert "salesflow[parquet]" in refused.stderr
