@@ -23,11 +23,7 @@ from domain.config import ProcessConfig
 from domain.entries import Entry, entry_of
 from domain.fold import apply_entry, fold
 from domain.guard import check, check_force, check_gate, not_future, retractable
-from domain.process import (
-    COMMAND,
-    STEP_OF,
-    Step,
-)
+from domain.process import COMMAND, STEP_OF, Step
 from domain.state import DealState
 from domain.vocabulary import (
     ActivityKind,
