@@ -21,7 +21,7 @@ class Stage(StrEnum):
     @property
     def number(self) -> int:
         """1-based position in the process."""
-        return STAGES.index(self) + 1
+        return _STAGE_NUMBER[self]
 
     def next(self) -> Stage:
         """The stage after this one (the last stage has none)."""
@@ -46,7 +46,7 @@ class CustomerStep(StrEnum):
     @property
     def mirrored_stage(self) -> Stage:
         """The sales stage that mirrors this step one-to-one."""
-        return STAGES[list(CustomerStep).index(self)]
+        return _MIRRORED[self]
 
 
 class Milestone(StrEnum):
@@ -187,6 +187,8 @@ class Alignment(StrEnum):
 
 
 STAGES: tuple[Stage, ...] = tuple(Stage)
+_STAGE_NUMBER = {stage: n for n, stage in enumerate(STAGES, 1)}
+_MIRRORED = dict(zip(CustomerStep, STAGES, strict=True))
 CLOSED_OUTCOMES = frozenset({Outcome.lost, Outcome.withdrawn, Outcome.abandoned})
 
 STAGE_MILESTONES: dict[Stage, tuple[Milestone, ...]] = {

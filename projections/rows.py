@@ -100,7 +100,7 @@ def pipeline_rows(deal: Deal) -> list[Row]:
             missing_milestones=";".join(shared["missing_milestones"]),
             forced_count=len(state.forced_advances),
             win_probability=shared["win_probability"],
-            win_probability_explained=state.win_probability(config)[1],
+            win_probability_explained=shared["win_probability_explained"],
             stage_entered_at=stay.entered_at,
             stage_entered_recorded_at=stay.entered_recorded,
             tender_expected=state.tender_expected,

@@ -18,6 +18,7 @@ def iso(moment: datetime | None) -> str | None:
 
 def standing(state: DealState, config: ProcessConfig) -> dict[str, Any]:
     """Where the deal stands, in the ids that every view shares."""
+    probability, explained = state.win_probability(config)
     return {
         "stage": state.stage.value,
         "outcome": state.outcome.value,
@@ -27,13 +28,13 @@ def standing(state: DealState, config: ProcessConfig) -> dict[str, Any]:
         "expected_stage": state.expected_stage.value if state.expected_stage else None,
         "alignment": state.alignment.value,
         "missing_milestones": [m.value for m in state.missing_milestones],
-        "win_probability": state.win_probability(config)[0],
+        "win_probability": probability,
+        "win_probability_explained": explained,
     }
 
 
 def deal_document(state: DealState, config: ProcessConfig) -> dict[str, Any]:
     """The ``deal show --json`` document (keys fixed by shared/cli.md)."""
-    explained = state.win_probability(config)[1]
     return {
         "key": state.key,
         "customer": state.customer,
@@ -49,7 +50,6 @@ def deal_document(state: DealState, config: ProcessConfig) -> dict[str, Any]:
             for m in MILESTONES
         },
         "forced_advances": [f.as_dict() for f in state.forced_advances],
-        "win_probability_explained": explained,
         "stakeholders": [s.as_dict() for s in state.stakeholders.values()],
         "tender_expected": state.tender_expected,
         "stage_entered_at": iso(state.stage_entered_at),
