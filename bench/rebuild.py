@@ -31,7 +31,6 @@ from adapters.stores import Store
 from cli.context import Salesflow
 from projections.rebuild import REBUILD_PAGE_SIZE
 from projections.rebuild import rebuild as rebuild_all
-from tests.support import generate
 
 DATA = Path(__file__).resolve().parent / "data"
 PG = os.environ.get("SALESFLOW_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -53,6 +52,10 @@ def ensure_generated(url: str, events: int) -> int:
     head = flow.projector().head()
     if head < events:
         started = time.perf_counter()
+        # Imported only here: the rebuild's helpers start by importing this
+        # module again, and should import no more than the command line's.
+        from tests.support import generate
+
         generate(flow.process, events - head, seed=7 + head)
         head = flow.projector().head()
         print(f"  generated {head} events in {time.perf_counter() - started:.0f} s", flush=True)
