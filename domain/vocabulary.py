@@ -1,4 +1,7 @@
-"""The ubiquitous language of shared/domain.md: every id, spelled exactly so."""
+"""The ubiquitous language of shared/domain.md: every id, spelled exactly so.
+
+Which milestones each stage requires, and what each asks of the salesperson,
+is the process table's (``domain.process``)."""
 
 from __future__ import annotations
 
@@ -26,11 +29,6 @@ class Stage(StrEnum):
     def next(self) -> Stage:
         """The stage after this one (the last stage has none)."""
         return STAGES[STAGES.index(self) + 1]
-
-    @property
-    def milestones(self) -> tuple[Milestone, ...]:
-        """The key milestones required to leave this stage."""
-        return STAGE_MILESTONES[self]
 
 
 class CustomerStep(StrEnum):
@@ -62,16 +60,6 @@ class Milestone(StrEnum):
     contract_signed = "contract_signed"
     trial_evaluated = "trial_evaluated"
     oil_analysis_followed_up = "oil_analysis_followed_up"
-
-    @property
-    def stage(self) -> Stage:
-        """The stage this milestone belongs to."""
-        return MILESTONE_STAGE[self]
-
-    @property
-    def work_items(self) -> tuple[str, ...]:
-        """What the milestone asks of the salesperson, in order."""
-        return WORK_ITEMS[self]
 
 
 class AssessmentElement(StrEnum):
@@ -189,69 +177,12 @@ class Alignment(StrEnum):
 STAGES: tuple[Stage, ...] = tuple(Stage)
 _STAGE_NUMBER = {stage: n for n, stage in enumerate(STAGES, 1)}
 _MIRRORED = dict(zip(CustomerStep, STAGES, strict=True))
-CLOSED_OUTCOMES = frozenset({Outcome.lost, Outcome.withdrawn, Outcome.abandoned})
-
-STAGE_MILESTONES: dict[Stage, tuple[Milestone, ...]] = {
-    Stage.development: (Milestone.opportunity_assessed, Milestone.customer_graded),
-    Stage.entry: (Milestone.insider_found, Milestone.key_person_engaged),
-    Stage.proposal: (Milestone.standard_influenced,),
-    Stage.bidding: (Milestone.bid_submitted,),
-    Stage.negotiation: (Milestone.contract_approved, Milestone.contract_signed),
-    Stage.implementation: (Milestone.trial_evaluated, Milestone.oil_analysis_followed_up),
-}
-MILESTONE_STAGE: dict[Milestone, Stage] = {m: s for s, ms in STAGE_MILESTONES.items() for m in ms}
 MILESTONES: tuple[Milestone, ...] = tuple(Milestone)
+CLOSED_OUTCOMES = frozenset({Outcome.lost, Outcome.withdrawn, Outcome.abandoned})
 
 ENGAGEMENT: dict[Grade, Engagement] = {
     Grade.A: Engagement.pursue,
     Grade.B: Engagement.limit_time,
     Grade.C: Engagement.monitor,
     Grade.D: Engagement.deprioritize,
-}
-
-WORK_ITEMS: dict[Milestone, tuple[str, ...]] = {
-    Milestone.opportunity_assessed: (
-        "collect the six assessment elements (needs, schedule, budget, competition,"
-        " decision, priorities)",
-        "score the opportunity in the evaluation model",
-        "if it fails, abandon it or lower the contact level",
-    ),
-    Milestone.customer_graded: (
-        "estimate the time to close and the likelihood of closing",
-        "grade the customer A/B/C/D and plan the effort by grade",
-    ),
-    Milestone.insider_found: (
-        "confirm the project information",
-        "find an insider",
-        "through the insider learn the buying organisation, the roles and each"
-        " person's weight in the decision",
-    ),
-    Milestone.key_person_engaged: (
-        "identify the key persons in the decision",
-        "build a relationship with them and keep good relations with the other participants",
-        "aim to be short-listed",
-    ),
-    Milestone.standard_influenced: (
-        "show the product and solution (demo, company visit, reference-customer visit, proposal)",
-        "shape the customer's procurement standard around our strengths",
-    ),
-    Milestone.bid_submitted: (
-        "write the bid from the tender document",
-        "analyse cost and margin",
-        "set the price position",
-        "submit the bid or negotiate it",
-    ),
-    Milestone.contract_approved: (
-        "arrange an executive visit",
-        "negotiate the terms",
-        "get the contract approved",
-    ),
-    Milestone.contract_signed: ("sign the supply contract",),
-    Milestone.trial_evaluated: (
-        "deliver, run the trial and evaluate its results with the customer",
-    ),
-    Milestone.oil_analysis_followed_up: (
-        "follow up usage and oil analysis",
-        "build the long-term relationship",
-    ),
 }

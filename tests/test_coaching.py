@@ -7,6 +7,7 @@ from typing import Any
 from cli.context import Salesflow
 from domain.demo_data import ARTICLE_CASE, article_case, enter
 from domain.diagnosis import replay
+from domain.process import stage_of, work_items
 from domain.vocabulary import Milestone
 from tests.conftest import cli_json
 from tests.support import PASSING, do, open_deal, walk_to_bidding
@@ -109,7 +110,7 @@ def _doc(
 
 def _actions(*milestones: Milestone) -> list[dict[str, Any]]:
     return [
-        {"milestone": m.value, "stage": m.stage.value, "work_items": list(m.work_items)}
+        {"milestone": m.value, "stage": stage_of(m).value, "work_items": list(work_items(m))}
         for m in milestones
     ]
 
