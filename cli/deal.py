@@ -20,6 +20,7 @@ from cli.types import DATE, KEY, SCORE, UNTIL, WHEN
 from domain.vocabulary import ActivityKind, AssessmentElement, CustomerStep, Grade, Role
 
 if TYPE_CHECKING:
+    from domain.application import Recorded
     from domain.commands import Command
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,8 +57,10 @@ def build(
     )
 
 
-def recorded(key: str, what: str) -> None:
-    click.echo(f"{key}: {what}")
+def recorded(done: Recorded[Any], what: str | None = None) -> None:
+    """What a write recorded: the entry's seq (what ``retract`` takes) and event,
+    and what it means (the entry's summary unless the command says more)."""
+    click.echo(f"{done.key}: entry {done.seq} ({done.event}) recorded: {what or done.summary}")
 
 
 @click.group()
@@ -96,8 +99,7 @@ def open_(
         tender_expected=tender_expected,
         **when,
     )
-    flow.process.open_deal(cmd)
-    recorded(key, f"opened in development for {cmd.customer}")
+    recorded(flow.process.open_deal(cmd), f"opened in development for {cmd.customer}")
 
 
 @deal.command("customer-step")
@@ -110,8 +112,8 @@ def customer_step(flow: Salesflow, /, key: str, step: str, **when: Any) -> None:
     from domain import commands as c
 
     cmd = build(flow, c.ObserveStep, key=key, step=step, **when)
-    flow.process.observe_step(cmd)
-    recorded(key, f"customer at {step} (mirrored by our stage {cmd.step.mirrored_stage.value})")
+    done = flow.process.observe_step(cmd)
+    recorded(done, f"customer at {step} (mirrored by our stage {cmd.step.mirrored_stage.value})")
 
 
 @deal.command()
@@ -124,8 +126,9 @@ def collect(flow: Salesflow, /, key: str, element: str, text: str, **when: Any) 
     """Record one of the six assessment elements."""
     from domain import commands as c
 
-    flow.process.collect(build(flow, c.Collect, key=key, element=element, text=text, **when))
-    recorded(key, f"{element} collected")
+    recorded(
+        flow.process.collect(build(flow, c.Collect, key=key, element=element, text=text, **when))
+    )
 
 
 @deal.command()
@@ -156,7 +159,8 @@ def assess(flow: Salesflow, /, key: str, scores: tuple[tuple[str, int], ...], **
     extra = [f for f in given if f not in required]
     if extra:
         raise InputError(f"--score: the evaluation model does not score {', '.join(extra)}")
-    result = flow.process.assess(build(flow, c.Assess, key=key, scores=given, **when))
+    done = flow.process.assess(build(flow, c.Assess, key=key, scores=given, **when))
+    result = done.value
     verdict = "passed" if result["passed"] else "failed"
     why = ""
     if not result["passed"]:
@@ -165,7 +169,7 @@ def assess(flow: Salesflow, /, key: str, scores: tuple[tuple[str, int], ...], **
             if result["knocked_out"]
             else f": below the pass mark {result['pass_mean']:g}"
         )
-    recorded(key, f"assessed, weighted mean {result['weighted_mean']:.2f}, {verdict}{why}")
+    recorded(done, f"assessed, weighted mean {result['weighted_mean']:.2f}, {verdict}{why}")
 
 
 @deal.command()
@@ -199,8 +203,9 @@ def grade(
         reason=reason,
         **when,
     )
-    g = flow.process.grade(cmd)
-    recorded(key, f"graded {g.value} ({g.engagement.value})")
+    done = flow.process.grade(cmd)
+    g, why = done.value
+    recorded(done, f"graded {g.value} ({g.engagement.value}), {why}")
 
 
 @deal.command()
@@ -217,8 +222,7 @@ def stakeholder(
     from domain import commands as c
 
     cmd = build(flow, c.IdentifyStakeholder, key=key, name=name, role=role, weight=weight, **when)
-    flow.process.identify_stakeholder(cmd)
-    recorded(key, f"stakeholder {name} ({role})")
+    recorded(flow.process.identify_stakeholder(cmd))
 
 
 @deal.command("stakeholder-left")
@@ -234,8 +238,7 @@ def stakeholder_left(
     from domain import commands as c
 
     cmd = build(flow, c.StakeholderLeaves, key=key, name=name, reason=reason, **when)
-    flow.process.stakeholder_left(cmd)
-    recorded(key, f"{name} left")
+    recorded(flow.process.stakeholder_left(cmd))
 
 
 @deal.command()
@@ -247,8 +250,7 @@ def insider(flow: Salesflow, /, key: str, name: str, **when: Any) -> None:
     """Record an insider (内线) found."""
     from domain import commands as c
 
-    flow.process.find_insider(build(flow, c.NamePerson, key=key, name=name, **when))
-    recorded(key, f"insider {name} found")
+    recorded(flow.process.find_insider(build(flow, c.NamePerson, key=key, name=name, **when)))
 
 
 @deal.command()
@@ -260,8 +262,7 @@ def engage(flow: Salesflow, /, key: str, name: str, **when: Any) -> None:
     """Record a key person (关键人) engaged."""
     from domain import commands as c
 
-    flow.process.engage(build(flow, c.NamePerson, key=key, name=name, **when))
-    recorded(key, f"key person {name} engaged")
+    recorded(flow.process.engage(build(flow, c.NamePerson, key=key, name=name, **when)))
 
 
 @deal.command()
@@ -286,8 +287,7 @@ def activity(
     cmd = build(
         flow, c.HoldActivity, key=key, kind=kind, with_whom=with_whom, outcome=outcome, **when
     )
-    flow.process.activity(cmd)
-    recorded(key, f"{kind} recorded")
+    recorded(flow.process.activity(cmd))
 
 
 @deal.command()
@@ -298,8 +298,7 @@ def shortlist(flow: Salesflow, /, key: str, **when: Any) -> None:
     """Record that we were short-listed as a candidate supplier."""
     from domain import commands as c
 
-    flow.process.shortlist(build(flow, c.Shortlist, key=key, **when))
-    recorded(key, "short-listed")
+    recorded(flow.process.shortlist(build(flow, c.Shortlist, key=key, **when)))
 
 
 @deal.command()
@@ -311,8 +310,8 @@ def influence(flow: Salesflow, /, key: str, criteria: tuple[str, ...], **when: A
     """Record the procurement standard influenced in our favour."""
     from domain import commands as c
 
-    flow.process.influence(build(flow, c.Influence, key=key, criteria=list(criteria), **when))
-    recorded(key, "standard influenced")
+    cmd = build(flow, c.Influence, key=key, criteria=list(criteria), **when)
+    recorded(flow.process.influence(cmd))
 
 
 @deal.command()
@@ -324,8 +323,7 @@ def tender(flow: Salesflow, /, key: str, due: date | None, **when: Any) -> None:
     """Record the tender document received."""
     from domain import commands as c
 
-    flow.process.tender(build(flow, c.ReceiveTender, key=key, due=due, **when))
-    recorded(key, "tender received")
+    recorded(flow.process.tender(build(flow, c.ReceiveTender, key=key, due=due, **when)))
 
 
 @deal.command()

@@ -1,8 +1,10 @@
 """``salesflow deal ...``: the stage-bound facts, the stage moves, the outcomes
-and corrections (the commands that change where a deal stands)."""
+and the corrections (the commands that change where a deal stands, or say
+what was recorded wrong)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +12,7 @@ import click
 
 from cli.context import Salesflow, pass_flow
 from cli.deal import build, choice, deal, recorded, write_options
-from cli.types import AMOUNT, KEY
+from cli.types import AMOUNT, DATE, KEY
 from domain.vocabulary import LossReason
 
 
@@ -36,8 +38,7 @@ def bid(
     cmd = build(
         flow, c.SubmitBid, key=key, price=price, margin=margin, negotiated=negotiated, **when
     )
-    flow.process.bid(cmd)
-    recorded(key, "bid submitted")
+    recorded(flow.process.bid(cmd))
 
 
 @deal.command("approve-contract")
@@ -48,8 +49,7 @@ def approve_contract(flow: Salesflow, /, key: str, **when: Any) -> None:
     """Record the contract approved (only in negotiation)."""
     from domain import commands as c
 
-    flow.process.approve_contract(build(flow, c.Plain, key=key, **when))
-    recorded(key, "contract approved")
+    recorded(flow.process.approve_contract(build(flow, c.Plain, key=key, **when)))
 
 
 @deal.command()
@@ -61,8 +61,8 @@ def sign(flow: Salesflow, /, key: str, value: Decimal | None, **when: Any) -> No
     """Record the contract signed: the deal is won, the stage stays negotiation."""
     from domain import commands as c
 
-    flow.process.sign(build(flow, c.Sign, key=key, value=value, **when))
-    recorded(key, "contract signed: won (advance to move into implementation)")
+    done = flow.process.sign(build(flow, c.Sign, key=key, value=value, **when))
+    recorded(done, f"{done.summary} (advance to move into implementation)")
 
 
 @deal.command()
@@ -74,8 +74,7 @@ def trial(flow: Salesflow, /, key: str, result: str, **when: Any) -> None:
     """Record the trial evaluated (only in implementation)."""
     from domain import commands as c
 
-    flow.process.trial(build(flow, c.Result, key=key, result=result, **when))
-    recorded(key, "trial evaluated")
+    recorded(flow.process.trial(build(flow, c.Result, key=key, result=result, **when)))
 
 
 @deal.command("oil-analysis")
@@ -87,8 +86,7 @@ def oil_analysis(flow: Salesflow, /, key: str, result: str, **when: Any) -> None
     """Record usage and oil-analysis follow-up (only in implementation)."""
     from domain import commands as c
 
-    flow.process.oil_analysis(build(flow, c.Result, key=key, result=result, **when))
-    recorded(key, "oil analysis followed up")
+    recorded(flow.process.oil_analysis(build(flow, c.Result, key=key, result=result, **when)))
 
 
 @deal.command()
@@ -99,8 +97,8 @@ def advance(flow: Salesflow, /, key: str, **when: Any) -> None:
     """Move to the next stage; refused unless this stage's milestones are met."""
     from domain import commands as c
 
-    stage = flow.process.advance(build(flow, c.Plain, key=key, **when))
-    recorded(key, f"advanced to {stage.value}")
+    done = flow.process.advance(build(flow, c.Plain, key=key, **when))
+    recorded(done, f"advanced to {done.value.value}")
 
 
 @deal.command()
@@ -114,8 +112,8 @@ def force(flow: Salesflow, /, key: str, reason: str, approved_by: str, **when: A
     from domain import commands as c
 
     cmd = build(flow, c.Force, key=key, reason=reason, approved_by=approved_by, **when)
-    skipped = flow.process.force(cmd)
-    recorded(key, f"forced past {', '.join(m.value for m in skipped)}")
+    done = flow.process.force(cmd)
+    recorded(done, f"forced past {', '.join(m.value for m in done.value)}")
 
 
 @deal.command()
@@ -128,11 +126,11 @@ def lose(flow: Salesflow, /, key: str, reason: str, competitor: str | None, **wh
     """Record the deal lost."""
     from domain import commands as c
 
-    flow.process.lose(build(flow, c.Lose, key=key, reason=reason, competitor=competitor, **when))
-    recorded(key, f"lost ({reason})")
+    cmd = build(flow, c.Lose, key=key, reason=reason, competitor=competitor, **when)
+    recorded(flow.process.lose(cmd))
 
 
-def _reasoned(name: str, doc: str, past: str) -> click.Command:
+def _reasoned(name: str, doc: str) -> click.Command:
     """An outcome command that takes a reason: withdraw, abandon, nurture, reopen."""
 
     @click.argument("key", type=KEY)
@@ -142,19 +140,55 @@ def _reasoned(name: str, doc: str, past: str) -> click.Command:
     def command(flow: Salesflow, /, key: str, reason: str, **when: Any) -> None:
         from domain import commands as c
 
-        getattr(flow.process, name)(build(flow, c.Reasoned, key=key, reason=reason, **when))
-        recorded(key, past)
+        recorded(
+            getattr(flow.process, name)(build(flow, c.Reasoned, key=key, reason=reason, **when))
+        )
 
     command.__doc__ = doc
     return deal.command(name)(command)
 
 
-withdraw = _reasoned("withdraw", "Record that we left the competition.", "withdrawn")
-abandon = _reasoned("abandon", "Record that the deal is not worth following.", "abandoned")
-nurture = _reasoned(
-    "nurture", "Lower the contact level: keep the customer for maintenance.", "nurtured"
-)
-reopen = _reasoned("reopen", "Bring a nurtured deal back to open.", "reopened")
+withdraw = _reasoned("withdraw", "Record that we left the competition.")
+abandon = _reasoned("abandon", "Record that the deal is not worth following.")
+nurture = _reasoned("nurture", "Lower the contact level: keep the customer for maintenance.")
+reopen = _reasoned("reopen", "Bring a nurtured deal back to open.")
+
+
+@deal.command()
+@click.argument("key", type=KEY)
+@click.option("--customer", default=None, help="The customer's right name.")
+@click.option("--title", default=None, help="The deal's right title.")
+@click.option("--owner", default=None, help="The right salesperson.")
+@click.option("--tender-expected", type=DATE, default=None, help="The right expected tender date.")
+@click.option("--reason", required=True, help="What was wrong.")
+@write_options
+@pass_flow
+def correct(
+    flow: Salesflow,
+    /,
+    key: str,
+    customer: str | None,
+    title: str | None,
+    owner: str | None,
+    tender_expected: date | None,
+    reason: str,
+    **when: Any,
+) -> None:
+    """Put the deal's own details right (every view shows them; the audit keeps both)."""
+    from domain import commands as c
+
+    cmd = build(
+        flow,
+        c.CorrectDetails,
+        key=key,
+        customer=customer,
+        title=title,
+        owner=owner,
+        tender_expected=tender_expected,
+        reason=reason,
+        **when,
+    )
+    recorded(flow.process.correct(cmd))
 
 
 @deal.command()
@@ -167,5 +201,5 @@ def retract(flow: Salesflow, /, key: str, seq: int, reason: str, **when: Any) ->
     """Say that entry SEQ was wrong: it no longer counts (it stays in the audit)."""
     from domain import commands as c
 
-    event = flow.process.retract(build(flow, c.Retract, key=key, seq=seq, reason=reason, **when))
-    recorded(key, f"entry {seq} ({event}) retracted")
+    done = flow.process.retract(build(flow, c.Retract, key=key, seq=seq, reason=reason, **when))
+    recorded(done, f"entry {seq} ({done.value}) retracted: {reason}")

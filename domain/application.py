@@ -11,8 +11,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, PersistenceError, Transcoder
@@ -28,6 +29,24 @@ from domain.vocabulary import Grade, Milestone, Stage
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Recorded(Generic[T]):
+    """What a command recorded: the deal, the entry (its seq, which is also the
+    deal's version after it, and its event) with its one-line summary, and
+    what the command decided (a grade, a stage, the skipped milestones, ...)."""
+
+    key: str
+    seq: int
+    event: str
+    summary: str
+    value: T
+
+
+def _recorded(deal: Opportunity, value: T) -> Recorded[T]:
+    entry = deal.entries[-1]
+    return Recorded(deal.key, entry.seq, entry.event, entry.fact.summary(), value)
 
 
 class SalesProcess(Application[Any]):
@@ -63,7 +82,7 @@ class SalesProcess(Application[Any]):
         """The deal's history in seq order."""
         return self.deal(key).entries
 
-    def _change(self, key: str, decide: Callable[[Opportunity], T]) -> T:
+    def _change(self, key: str, decide: Callable[[Opportunity], T]) -> Recorded[T]:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             deal = self.deal(key)
             result = decide(deal)
@@ -74,11 +93,11 @@ class SalesProcess(Application[Any]):
                 continue
             except PersistenceError as exc:
                 raise errors.StoreError(f"the store failed: {exc}") from exc
-            return result
+            return _recorded(deal, result)
         raise errors.ConcurrentUpdate(key, MAX_ATTEMPTS)
 
     # -- commands -----------------------------------------------------------
-    def open_deal(self, cmd: c.OpenDeal) -> str:
+    def open_deal(self, cmd: c.OpenDeal) -> Recorded[None]:
         """Open a deal in ``development``; a key already opened is refused."""
         deal = Opportunity.open(
             cmd.key,
@@ -96,15 +115,19 @@ class SalesProcess(Application[Any]):
             raise errors.DealAlreadyOpened(cmd.key) from None
         except PersistenceError as exc:
             raise errors.StoreError(f"the store failed: {exc}") from exc
-        return cmd.key
+        return _recorded(deal, None)
 
-    def observe_step(self, cmd: c.ObserveStep) -> None:
-        self._change(cmd.key, lambda d: d.observe_customer_step(cmd.step, cmd.at, cmd.by, cmd.note))
+    def observe_step(self, cmd: c.ObserveStep) -> Recorded[None]:
+        return self._change(
+            cmd.key, lambda d: d.observe_customer_step(cmd.step, cmd.at, cmd.by, cmd.note)
+        )
 
-    def collect(self, cmd: c.Collect) -> None:
-        self._change(cmd.key, lambda d: d.collect(cmd.element, cmd.text, cmd.at, cmd.by, cmd.note))
+    def collect(self, cmd: c.Collect) -> Recorded[None]:
+        return self._change(
+            cmd.key, lambda d: d.collect(cmd.element, cmd.text, cmd.at, cmd.by, cmd.note)
+        )
 
-    def assess(self, cmd: c.Assess) -> dict[str, Any]:
+    def assess(self, cmd: c.Assess) -> Recorded[dict[str, Any]]:
         """Assess; returns the weighted mean, the verdict and any knock-outs."""
 
         def decide(d: Opportunity) -> dict[str, Any]:
@@ -113,108 +136,130 @@ class SalesProcess(Application[Any]):
 
         return self._change(cmd.key, decide)
 
-    def grade(self, cmd: c.GradeDeal) -> Grade:
-        """Grade by rule or by hand; returns the grade."""
+    def grade(self, cmd: c.GradeDeal) -> Recorded[tuple[Grade, str]]:
+        """Grade by rule or by hand; returns the grade and why it was given."""
 
-        def decide(d: Opportunity) -> Grade:
+        def decide(d: Opportunity) -> tuple[Grade, str]:
             if cmd.grade is not None and cmd.reason is not None:
                 d.grade_by_hand(cmd.grade, cmd.reason, cmd.at, cmd.by, cmd.note)
-                return cmd.grade
+                return cmd.grade, f"by hand: {cmd.reason}"
             assert cmd.likelihood is not None and cmd.close_by is not None
-            return d.grade_by_rule(
+            grade = d.grade_by_rule(
                 cmd.likelihood, cmd.close_by, self.config, cmd.at, cmd.by, cmd.note
             )
+            days = int(d.entries[-1].data["days"])
+            return grade, self.config.grading.why(grade, cmd.likelihood, days)
 
         return self._change(cmd.key, decide)
 
-    def identify_stakeholder(self, cmd: c.IdentifyStakeholder) -> None:
-        self._change(
+    def identify_stakeholder(self, cmd: c.IdentifyStakeholder) -> Recorded[None]:
+        return self._change(
             cmd.key,
             lambda d: d.identify_stakeholder(
                 cmd.name, cmd.role, cmd.weight, cmd.at, cmd.by, cmd.note
             ),
         )
 
-    def stakeholder_left(self, cmd: c.StakeholderLeaves) -> None:
-        self._change(
+    def stakeholder_left(self, cmd: c.StakeholderLeaves) -> Recorded[None]:
+        return self._change(
             cmd.key, lambda d: d.stakeholder_left(cmd.name, cmd.reason, cmd.at, cmd.by, cmd.note)
         )
 
-    def find_insider(self, cmd: c.NamePerson) -> None:
-        self._change(cmd.key, lambda d: d.find_insider(cmd.name, cmd.at, cmd.by, cmd.note))
+    def find_insider(self, cmd: c.NamePerson) -> Recorded[None]:
+        return self._change(cmd.key, lambda d: d.find_insider(cmd.name, cmd.at, cmd.by, cmd.note))
 
-    def engage(self, cmd: c.NamePerson) -> None:
-        self._change(cmd.key, lambda d: d.engage_key_person(cmd.name, cmd.at, cmd.by, cmd.note))
+    def engage(self, cmd: c.NamePerson) -> Recorded[None]:
+        return self._change(
+            cmd.key, lambda d: d.engage_key_person(cmd.name, cmd.at, cmd.by, cmd.note)
+        )
 
-    def activity(self, cmd: c.HoldActivity) -> None:
-        self._change(
+    def activity(self, cmd: c.HoldActivity) -> Recorded[None]:
+        return self._change(
             cmd.key,
             lambda d: d.hold_activity(
                 cmd.kind, cmd.with_whom, cmd.outcome, cmd.at, cmd.by, cmd.note
             ),
         )
 
-    def shortlist(self, cmd: c.Shortlist) -> None:
-        self._change(cmd.key, lambda d: d.shortlist(cmd.at, cmd.by, cmd.note))
+    def shortlist(self, cmd: c.Shortlist) -> Recorded[None]:
+        return self._change(cmd.key, lambda d: d.shortlist(cmd.at, cmd.by, cmd.note))
 
-    def influence(self, cmd: c.Influence) -> None:
-        self._change(
+    def influence(self, cmd: c.Influence) -> Recorded[None]:
+        return self._change(
             cmd.key, lambda d: d.influence_standard(list(cmd.criteria), cmd.at, cmd.by, cmd.note)
         )
 
-    def tender(self, cmd: c.ReceiveTender) -> None:
-        self._change(cmd.key, lambda d: d.receive_tender(cmd.due, cmd.at, cmd.by, cmd.note))
+    def tender(self, cmd: c.ReceiveTender) -> Recorded[None]:
+        return self._change(cmd.key, lambda d: d.receive_tender(cmd.due, cmd.at, cmd.by, cmd.note))
 
-    def bid(self, cmd: c.SubmitBid) -> None:
-        self._change(
+    def bid(self, cmd: c.SubmitBid) -> Recorded[None]:
+        return self._change(
             cmd.key,
             lambda d: d.submit_bid(
                 Decimal(cmd.price), cmd.margin, cmd.negotiated, cmd.at, cmd.by, cmd.note
             ),
         )
 
-    def approve_contract(self, cmd: c.Plain) -> None:
-        self._change(cmd.key, lambda d: d.approve_contract(cmd.at, cmd.by, cmd.note))
+    def approve_contract(self, cmd: c.Plain) -> Recorded[None]:
+        return self._change(cmd.key, lambda d: d.approve_contract(cmd.at, cmd.by, cmd.note))
 
-    def sign(self, cmd: c.Sign) -> None:
-        self._change(cmd.key, lambda d: d.sign(cmd.value, cmd.at, cmd.by, cmd.note))
+    def sign(self, cmd: c.Sign) -> Recorded[None]:
+        return self._change(cmd.key, lambda d: d.sign(cmd.value, cmd.at, cmd.by, cmd.note))
 
-    def trial(self, cmd: c.Result) -> None:
-        self._change(cmd.key, lambda d: d.evaluate_trial(cmd.result, cmd.at, cmd.by, cmd.note))
+    def trial(self, cmd: c.Result) -> Recorded[None]:
+        return self._change(
+            cmd.key, lambda d: d.evaluate_trial(cmd.result, cmd.at, cmd.by, cmd.note)
+        )
 
-    def oil_analysis(self, cmd: c.Result) -> None:
-        self._change(
+    def oil_analysis(self, cmd: c.Result) -> Recorded[None]:
+        return self._change(
             cmd.key, lambda d: d.follow_up_oil_analysis(cmd.result, cmd.at, cmd.by, cmd.note)
         )
 
-    def advance(self, cmd: c.Plain) -> Stage:
+    def advance(self, cmd: c.Plain) -> Recorded[Stage]:
         """Advance through the gate; returns the new stage."""
         return self._change(cmd.key, lambda d: d.advance(cmd.at, cmd.by, cmd.note))
 
-    def force(self, cmd: c.Force) -> tuple[Milestone, ...]:
+    def force(self, cmd: c.Force) -> Recorded[tuple[Milestone, ...]]:
         """Force past the gate; returns the skipped milestones."""
         return self._change(
             cmd.key, lambda d: d.force(cmd.reason, cmd.approved_by, cmd.at, cmd.by, cmd.note)
         )
 
-    def lose(self, cmd: c.Lose) -> None:
-        self._change(
+    def lose(self, cmd: c.Lose) -> Recorded[None]:
+        return self._change(
             cmd.key, lambda d: d.lose(cmd.reason, cmd.competitor, cmd.at, cmd.by, cmd.note)
         )
 
-    def withdraw(self, cmd: c.Reasoned) -> None:
-        self._change(cmd.key, lambda d: d.withdraw(cmd.reason, cmd.at, cmd.by, cmd.note))
+    def withdraw(self, cmd: c.Reasoned) -> Recorded[None]:
+        return self._change(cmd.key, lambda d: d.withdraw(cmd.reason, cmd.at, cmd.by, cmd.note))
 
-    def abandon(self, cmd: c.Reasoned) -> None:
-        self._change(cmd.key, lambda d: d.abandon(cmd.reason, cmd.at, cmd.by, cmd.note))
+    def abandon(self, cmd: c.Reasoned) -> Recorded[None]:
+        return self._change(cmd.key, lambda d: d.abandon(cmd.reason, cmd.at, cmd.by, cmd.note))
 
-    def nurture(self, cmd: c.Reasoned) -> None:
-        self._change(cmd.key, lambda d: d.nurture(cmd.reason, cmd.at, cmd.by, cmd.note))
+    def nurture(self, cmd: c.Reasoned) -> Recorded[None]:
+        return self._change(cmd.key, lambda d: d.nurture(cmd.reason, cmd.at, cmd.by, cmd.note))
 
-    def reopen(self, cmd: c.Reasoned) -> None:
-        self._change(cmd.key, lambda d: d.reopen(cmd.reason, cmd.at, cmd.by, cmd.note))
+    def reopen(self, cmd: c.Reasoned) -> Recorded[None]:
+        return self._change(cmd.key, lambda d: d.reopen(cmd.reason, cmd.at, cmd.by, cmd.note))
 
-    def retract(self, cmd: c.Retract) -> str:
+    def correct(self, cmd: c.CorrectDetails) -> Recorded[None]:
+        """Put the deal's own details right."""
+        return self._change(
+            cmd.key,
+            lambda d: d.correct_details(
+                cmd.reason,
+                cmd.at,
+                cmd.by,
+                cmd.note,
+                customer=cmd.customer,
+                title=cmd.title,
+                owner=cmd.owner,
+                tender_expected=cmd.tender_expected,
+            ),
+        )
+
+    def retract(self, cmd: c.Retract) -> Recorded[str]:
         """Retract entry ``seq``; returns the retracted entry's event name."""
         return self._change(
             cmd.key, lambda d: d.retract(cmd.seq, cmd.reason, cmd.at, cmd.by, cmd.note)

@@ -179,6 +179,21 @@ class Reasoned(Command):
     reason: Text
 
 
+class CorrectDetails(Command):
+    customer: Name | None = None
+    title: Text | None = None
+    owner: Name | None = None
+    tender_expected: date | None = None
+    reason: Text
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if (self.customer, self.title, self.owner, self.tender_expected) == (None,) * 4:
+            raise ValueError("give at least one of --customer, --title, --owner, --tender-expected")
+        self._not_before_at(self.tender_expected, "--tender-expected")
+        return self
+
+
 class Retract(Command):
     seq: Annotated[int, Field(ge=1)]
     reason: Text

@@ -90,6 +90,16 @@ class GradingRule(_Frozen):
                 return grade
         return Grade.D
 
+    def why(self, grade: Grade, likelihood: float, days: int) -> str:
+        """The rule's line that gave ``grade`` to a likelihood and days to close."""
+        given = f"likelihood {likelihood:g}, {days} days to close"
+        if grade is Grade.D:
+            least = self.C.min_likelihood
+            return f"{given}: D, as it meets none of A, B, C (C needs likelihood >= {least:g})"
+        band: GradeBand = getattr(self, grade.value)
+        most = f" and at most {band.max_days} days" if band.max_days is not None else ""
+        return f"{given}: {grade.value} needs likelihood >= {band.min_likelihood:g}{most}"
+
 
 class WinProbability(_Frozen):
     """base(stage) x skip_factor ** (skipped milestones still unmet)."""

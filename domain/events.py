@@ -299,6 +299,36 @@ class Reopened(Reasoned):
     TOPIC = "salesflow:Opportunity.Reopened"
 
 
+class DetailsCorrected(DealEvent):
+    """The deal's own details were recorded wrong: these are right. ``None``
+    leaves a detail as it was; ``previous`` keeps what each corrected one said."""
+
+    TOPIC = "salesflow:Opportunity.DetailsCorrected"
+    customer: str | None
+    title: str | None
+    owner: str | None
+    tender_expected: str | None
+    reason: str
+    previous: dict[str, str | None]
+
+    def corrected(self) -> dict[str, str]:
+        """The details it sets, by name."""
+        given = {
+            "customer": self.customer,
+            "title": self.title,
+            "owner": self.owner,
+            "tender_expected": self.tender_expected,
+        }
+        return {name: value for name, value in given.items() if value is not None}
+
+    def summary(self) -> str:
+        changes = ", ".join(
+            f"{name} {self.previous.get(name)!r} -> {value!r}"
+            for name, value in self.corrected().items()
+        )
+        return f"corrected {changes}: {self.reason}"
+
+
 class EntryRetracted(DealEvent):
     """Entry ``seq`` of the deal was wrong: it no longer counts."""
 

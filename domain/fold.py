@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 
 from domain import events as ev
 from domain.entries import Entry
-from domain.process import STEPS, WHILE_PRESENT, Kind, Meets, Person, Step
+from domain.process import STEPS, TIMELESS, WHILE_PRESENT, Kind, Meets, Person, Step
 from domain.state import DealState, ForcedAdvance, MilestonePeriod, StageStay, Stakeholder
 from domain.vocabulary import CustomerStep, Grade, Milestone, Outcome, Role, Stage
 
@@ -53,7 +53,7 @@ def fold(
         (
             e
             for e in seen
-            if type(e.fact) is not ev.EntryRetracted
+            if type(e.fact) not in TIMELESS
             and e.seq not in retractions
             and (as_of is None or e.occurred_at <= as_of)
         ),
@@ -61,7 +61,18 @@ def fold(
     )
     for e in live:
         apply_entry(state, e)
+    if state.opened_at is not None:
+        for e in seen:
+            if type(e.fact) is ev.DetailsCorrected and e.seq not in retractions:
+                correct(state, e.fact)
     return state
+
+
+def correct(state: DealState, fact: ev.DetailsCorrected) -> None:
+    """Put the deal's details right (in every view: the details were wrong
+    from the start, not from the correction's business time)."""
+    for name, value in fact.corrected().items():
+        setattr(state, name, value)
 
 
 def apply_entry(state: DealState, entry: Entry[ev.DealEvent]) -> None:
@@ -301,8 +312,9 @@ def _plan(step: Step) -> tuple[_Apply, ...]:
     return tuple(plan)
 
 
-#: What applying each event class does; a retraction is never applied (the
-#: fold leaves out what it retracts instead).
+#: What applying each event class does; a retraction and a correction of the
+#: details are never applied in business-time order (the fold leaves out what
+#: a retraction retracts, and puts the details right in every view).
 _PLAN: dict[type[ev.DealEvent], tuple[_Apply, ...]] = {
-    s.event: _plan(s) for s in STEPS if s.kind is not Kind.correction
+    s.event: _plan(s) for s in STEPS if s.event not in TIMELESS
 }

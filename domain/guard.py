@@ -9,7 +9,17 @@ from datetime import UTC, datetime
 from domain import errors
 from domain.entries import Entry
 from domain.events import DealEvent
-from domain.process import NOT_FORCEABLE, OUTCOME_OF, STEP_OF, UNRETRACTABLE, Kind, Step
+from domain.process import (
+    MOVES,
+    NEEDS_STAGE,
+    NOT_FORCEABLE,
+    OUTCOME_OF,
+    STEP_OF,
+    UNRETRACTABLE,
+    Kind,
+    Step,
+    milestones_of,
+)
 from domain.state import DealState
 from domain.vocabulary import Milestone
 
@@ -49,6 +59,7 @@ def check(s: DealState, step: Step, at: datetime) -> None:
     unmet = [m.value for m in step.needs if not s.is_met(m)]
     if unmet:
         raise errors.MilestoneNeeded(s.key, command, unmet)
+    _after_met(s, command, at, step.needs)
     if step.after_last_move and s.last_move_at is not None and at < s.last_move_at:
         _out_of_order(s, command, at, "the deal's last stage move or outcome", s.last_move_at)
 
@@ -59,29 +70,42 @@ def _out_of_order(s: DealState, command: str, at: datetime, what: str, then: dat
     )
 
 
-def check_gate(s: DealState) -> None:
-    """``advance`` looks only at the current stage's milestones: all met."""
+def _after_met(s: DealState, command: str, at: datetime, milestones: Sequence[Milestone]) -> None:
+    """A command that relies on met milestones is dated no earlier than they were met."""
+    for m in milestones:
+        met_at = s.milestones[m].at
+        if met_at is not None and at < met_at:
+            _out_of_order(s, command, at, f"{m.value} was met", met_at)
+
+
+def check_gate(s: DealState, at: datetime) -> None:
+    """``advance`` looks only at the current stage's milestones: all met, and
+    met by the time of the move."""
     unmet = s.unmet_of(s.stage)
     if unmet:
         raise errors.MilestonesUnmet(s.key, s.stage.value, [m.value for m in unmet])
+    _after_met(s, "advance", at, milestones_of(s.stage))
 
 
-def check_force(s: DealState) -> tuple[Milestone, ...]:
+def check_force(s: DealState, at: datetime) -> tuple[Milestone, ...]:
     """``force`` skips the current stage's unmet milestones, none of them one
-    that no force may skip; returns them."""
+    that no force may skip, and is dated no earlier than the met ones it
+    relies on were met; returns the skipped ones."""
     unmet = s.unmet_of(s.stage)
     unforceable = [m.value for m in NOT_FORCEABLE.get(s.stage, ()) if m in unmet]
     if unforceable:
         raise errors.WinCannotBeForced(s.key, s.stage.value, unforceable)
     if not unmet:
         raise errors.NothingToForce(s.key, s.stage.value)
+    _after_met(s, "force", at, [m for m in milestones_of(s.stage) if m not in unmet])
     return unmet
 
 
 def retractable(s: DealState, entries: Sequence[Entry[DealEvent]], seq: int) -> Entry[DealEvent]:
     """The entry ``seq`` if it may be retracted: it exists, it is not the
     opening, a stage move or a retraction, not retracted yet, and an outcome
-    only while it is the deal's latest (and in the stages its command needs)."""
+    only while it is the deal's latest (and in the stages its command needs),
+    a stage move only while it is the latest and nothing later needs its stage."""
     target = next((e for e in entries if e.seq == seq), None)
     if target is None:
         raise errors.CannotRetract(f"deal {s.key!r} has no entry {seq}")
@@ -89,10 +113,12 @@ def retractable(s: DealState, entries: Sequence[Entry[DealEvent]], seq: int) -> 
     if fact in UNRETRACTABLE:
         raise errors.CannotRetract(
             f"deal {s.key!r}: entry {seq} ({target.event}) cannot be retracted"
-            " (Opened, stage moves and retractions stand)"
+            " (Opened and retractions stand)"
         )
     if seq in s.retracted:
         raise errors.CannotRetract(f"deal {s.key!r}: entry {seq} is already retracted")
+    if fact in MOVES:
+        _move_retractable(s, target)
     if fact in OUTCOME_OF:
         if s.outcome_seq != seq:
             raise errors.CannotRetract(
@@ -105,3 +131,25 @@ def retractable(s: DealState, entries: Sequence[Entry[DealEvent]], seq: int) -> 
                 f" is in {' or '.join(st.value for st in step.stages)}; it is in {s.stage.value}"
             )
     return target
+
+
+def _move_retractable(s: DealState, move: Entry[DealEvent]) -> None:
+    """A stage move may be taken back while it is the deal's latest and no
+    entry dated after it needs the stage it moved to."""
+    stay = s.stays[-1]
+    if stay.entered_seq != move.seq:
+        raise errors.CannotRetract(
+            f"deal {s.key!r}: entry {move.seq} ({move.event}) is not the deal's latest"
+            f" stage move (entry {stay.entered_seq} is): only the latest may be retracted"
+        )
+    needing = [
+        e
+        for e in s.applied
+        if e.occurred_at >= move.occurred_at and stay.stage in NEEDS_STAGE.get(type(e.fact), ())
+    ]
+    if needing:
+        later = ", ".join(f"{e.seq} ({e.event})" for e in needing)
+        raise errors.CannotRetract(
+            f"deal {s.key!r}: entry {move.seq} ({move.event}) stands: later entries need"
+            f" {stay.stage.value} ({later}); retract them first"
+        )

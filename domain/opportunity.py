@@ -19,21 +19,15 @@ from eventsourcing.domain import Aggregate
 
 from domain import errors
 from domain import events as ev
-from domain.config import ProcessConfig
 from domain.entries import Entry, entry_of
+from domain.facts import DealFacts
 from domain.fold import apply_entry, fold
 from domain.guard import check, check_force, check_gate, not_future, retractable
-from domain.process import COMMAND, STEP_OF, Step
+from domain.process import COMMAND, STEP_OF, TIMELESS, Step
 from domain.state import DealState
 from domain.vocabulary import (
-    ActivityKind,
-    AssessmentElement,
-    AssessmentFactor,
-    CustomerStep,
-    Grade,
     LossReason,
     Milestone,
-    Role,
     Stage,
 )
 
@@ -45,8 +39,12 @@ def deal_id(key: str) -> UUID:
     return uuid5(_NAMESPACE, key)
 
 
-class Opportunity(Aggregate):
-    """A key-account deal moving through the six sales stages."""
+class Opportunity(Aggregate, DealFacts):
+    """A key-account deal moving through the six sales stages.
+
+    The facts any stage accepts are recorded by the methods of ``DealFacts``;
+    those that move the deal, bound to a stage or outcome, and corrections,
+    are recorded here."""
 
     TOPIC = "salesflow:Opportunity"
 
@@ -77,6 +75,7 @@ class Opportunity(Aggregate):
     Abandoned = ev.Abandoned
     Nurtured = ev.Nurtured
     Reopened = ev.Reopened
+    DetailsCorrected = ev.DetailsCorrected
     EntryRetracted = ev.EntryRetracted
 
     def __init__(self) -> None:
@@ -91,7 +90,7 @@ class Opportunity(Aggregate):
         state = self._state
         if (
             state is not None
-            and not isinstance(event, ev.EntryRetracted)
+            and type(event) not in TIMELESS
             and (not state.applied or entry.occurred_at >= state.applied[-1].occurred_at)
         ):
             apply_entry(state, entry)  # it sorts last: the fold would end the same
@@ -153,139 +152,6 @@ class Opportunity(Aggregate):
         """Refuse the command unless its step accepts the deal as it stands now."""
         check(self.state, step, at)
 
-    # -- any-stage commands ---------------------------------------------------
-    def observe_customer_step(
-        self, step: CustomerStep, at: datetime, by: str, note: str | None = None
-    ) -> None:
-        """Record the customer's procurement step as observed."""
-        self._record(ev.CustomerStepObserved, at, by, note, step=step.value)
-
-    def collect(
-        self, element: AssessmentElement, text: str, at: datetime, by: str, note: str | None = None
-    ) -> None:
-        """Record one of the six assessment elements."""
-        self._record(ev.AssessmentElementCollected, at, by, note, element=element.value, text=text)
-
-    def assess(
-        self,
-        scores: dict[AssessmentFactor, int],
-        config: ProcessConfig,
-        at: datetime,
-        by: str,
-        note: str | None = None,
-    ) -> None:
-        """Score the opportunity in the evaluation model; a failure is recorded too."""
-        self._record(ev.Assessed, at, by, note, **config.evaluation.assess(scores))
-
-    def grade_by_rule(
-        self,
-        likelihood: float,
-        close_by: date,
-        config: ProcessConfig,
-        at: datetime,
-        by: str,
-        note: str | None = None,
-    ) -> Grade:
-        """Grade by the configured rule, counting days from the grading's own date."""
-        graded_on = at.astimezone(config.tz).date()
-        if close_by < graded_on:
-            raise errors.InputError(f"--close-by {close_by} is before the grading date {graded_on}")
-        grade = config.grading.grade(likelihood, graded_on, close_by)
-        self._record(
-            ev.Graded,
-            at,
-            by,
-            note,
-            grade=grade.value,
-            method="rule",
-            likelihood=likelihood,
-            close_by=close_by.isoformat(),
-            days=(close_by - graded_on).days,
-            reason=None,
-        )
-        return grade
-
-    def grade_by_hand(
-        self, grade: Grade, reason: str, at: datetime, by: str, note: str | None = None
-    ) -> None:
-        """Set the grade by hand, with a reason."""
-        self._record(
-            ev.Graded,
-            at,
-            by,
-            note,
-            grade=grade.value,
-            method="manual",
-            likelihood=None,
-            close_by=None,
-            days=None,
-            reason=reason,
-        )
-
-    def identify_stakeholder(
-        self,
-        name: str,
-        role: Role,
-        weight: float | None,
-        at: datetime,
-        by: str,
-        note: str | None = None,
-    ) -> None:
-        """Record a person of the buying organisation, their role and weight."""
-        self._record(
-            ev.StakeholderIdentified, at, by, note, name=name, role=role.value, weight=weight
-        )
-
-    def stakeholder_left(
-        self, name: str, reason: str | None, at: datetime, by: str, note: str | None = None
-    ) -> None:
-        """Record that a person left the buying organisation or turned against us."""
-        self._check(STEP_OF[ev.StakeholderLeft], at)
-        person = self.state.stakeholders.get(name)
-        if person is None or person.left:
-            raise errors.SalesProcessError(
-                f"deal {self.key!r}: {name!r} is not a present stakeholder"
-            )
-        self._record(ev.StakeholderLeft, at, by, note, name=name, reason=reason)
-
-    def find_insider(self, name: str, at: datetime, by: str, note: str | None = None) -> None:
-        """Record an insider (内线) found."""
-        self._record(ev.InsiderFound, at, by, note, name=name)
-
-    def engage_key_person(self, name: str, at: datetime, by: str, note: str | None = None) -> None:
-        """Record a key person (关键人) engaged."""
-        self._record(ev.KeyPersonEngaged, at, by, note, name=name)
-
-    def hold_activity(
-        self,
-        kind: ActivityKind,
-        with_whom: str | None,
-        result: str | None,
-        at: datetime,
-        by: str,
-        note: str | None = None,
-    ) -> None:
-        """Record work done with the customer."""
-        self._record(
-            ev.ActivityHeld, at, by, note, kind=kind.value, with_whom=with_whom, result=result
-        )
-
-    def shortlist(self, at: datetime, by: str, note: str | None = None) -> None:
-        """Record that we were short-listed as a candidate supplier."""
-        self._record(ev.ShortListed, at, by, note)
-
-    def influence_standard(
-        self, criteria: list[str], at: datetime, by: str, note: str | None = None
-    ) -> None:
-        """Record the procurement standard influenced in our favour."""
-        self._record(ev.StandardInfluenced, at, by, note, criteria=list(criteria))
-
-    def receive_tender(
-        self, due: date | None, at: datetime, by: str, note: str | None = None
-    ) -> None:
-        """Record the tender document received."""
-        self._record(ev.TenderReceived, at, by, note, due=due.isoformat() if due else None)
-
     # -- stage-bound commands ---------------------------------------------------
     def submit_bid(
         self,
@@ -326,7 +192,7 @@ class Opportunity(Aggregate):
         """Move to the next stage: only when this stage's milestones are all met."""
         self._check(STEP_OF[ev.StageAdvanced], at)
         stage = self.state.stage
-        check_gate(self.state)
+        check_gate(self.state, at)
         self.trigger_event(
             ev.StageAdvanced,
             occurred_at=at,
@@ -343,7 +209,7 @@ class Opportunity(Aggregate):
         """Move on without this stage's unmet milestones: a recorded exception."""
         self._check(STEP_OF[ev.StageForced], at)
         stage = self.state.stage
-        unmet = check_force(self.state)
+        unmet = check_force(self.state, at)
         self.trigger_event(
             ev.StageForced,
             occurred_at=at,
@@ -386,6 +252,34 @@ class Opportunity(Aggregate):
         self._record(ev.Reopened, at, by, note, reason=reason)
 
     # -- corrections ------------------------------------------------------------
+    def correct_details(
+        self,
+        reason: str,
+        at: datetime,
+        by: str,
+        note: str | None = None,
+        *,
+        customer: str | None = None,
+        title: str | None = None,
+        owner: str | None = None,
+        tender_expected: date | None = None,
+    ) -> None:
+        """Put the deal's own details right: they were recorded wrong. Views
+        show the corrected details; the audit keeps both."""
+        given: dict[str, str | None] = {
+            "customer": customer,
+            "title": title,
+            "owner": owner,
+            "tender_expected": tender_expected.isoformat() if tender_expected else None,
+        }
+        if all(v is None for v in given.values()):
+            raise errors.InputError(
+                "give at least one of --customer, --title, --owner, --tender-expected"
+            )
+        s = self.state
+        previous = {name: getattr(s, name) for name, v in given.items() if v is not None}
+        self._record(ev.DetailsCorrected, at, by, note, reason=reason, previous=previous, **given)
+
     def retract(self, seq: int, reason: str, at: datetime, by: str, note: str | None = None) -> str:
         """Say that entry ``seq`` was wrong: it no longer counts in any view."""
         self._check(COMMAND["retract"], at)

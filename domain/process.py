@@ -90,6 +90,7 @@ class Kind(StrEnum):
     fact = "fact"  # a fact of the deal; stage and outcome stay
     move = "move"  # the deal moves to the next stage
     outcome = "outcome"  # the deal's outcome changes
+    details = "details"  # the deal's own details put right, in every view
     correction = "correction"  # an earlier entry is said to be wrong
 
 
@@ -270,6 +271,7 @@ STEPS: tuple[Step, ...] = (
         counted_as="reopened",
     ),
     # Corrections, in any stage and outcome.
+    Step("correct", ev.DetailsCorrected, ANY_OUTCOME, kind=Kind.details),
     Step("retract", ev.EntryRetracted, ANY_OUTCOME, kind=Kind.correction),
 )
 
@@ -299,9 +301,18 @@ PEOPLE: tuple[type[ev.DealEvent], ...] = tuple(s.event for s in STEPS if s.perso
 WHILE_PRESENT: dict[type[ev.DealEvent], Milestone] = {
     s.event: s.meets for s in STEPS if s.meets is not None and s.how is Meets.while_present
 }
-#: Entries that can never be retracted: the opening, stage moves, retractions.
+#: Entries that can never be retracted: the opening and retractions.
 UNRETRACTABLE: tuple[type[ev.DealEvent], ...] = tuple(
-    s.event for s in STEPS if s.kind in (Kind.opening, Kind.move, Kind.correction)
+    s.event for s in STEPS if s.kind in (Kind.opening, Kind.correction)
+)
+#: Entries that need the stage they are recorded in (a bid, the contract, the
+#: trial, the oil analysis): a stage move before one of them stands.
+NEEDS_STAGE: dict[type[ev.DealEvent], tuple[Stage, ...]] = {
+    s.event: s.stages for s in STEPS if s.stage_bound and s.kind is not Kind.move
+}
+#: Events that apply in every view of business time, from when they were recorded.
+TIMELESS: tuple[type[ev.DealEvent], ...] = tuple(
+    s.event for s in STEPS if s.kind in (Kind.details, Kind.correction)
 )
 MILESTONE_STAGE: dict[Milestone, Stage] = {m: s for s, ms in STAGE_MILESTONES.items() for m in ms}
 

@@ -2,9 +2,12 @@
 recorded time: answered by SQL over the read models' two clocks (audit trail,
 stage history), never by replaying aggregates.
 
-Stage moves cannot be retracted, so the stage comes from ``stage_history``; the
-rest from the latest visible entries of the audit trail, where visible means
-occurred by ``as_of``, recorded by ``known_at`` and not retracted as known then.
+Everything comes from the visible entries of the audit trail, where visible
+means occurred by ``as_of``, recorded by ``known_at`` and not retracted as
+known then: the stage from the stage moves (a retracted move leaves the stage
+history, but not the audit trail), the rest from the latest entry of each
+kind; the deal's details from its opening and the corrections recorded by
+``known_at``, whatever their business time.
 Which entry meets which milestone, and which sets which outcome, is read from
 the process table, as the fold reads it: the two cannot drift apart.
 """
@@ -21,7 +24,7 @@ from domain.process import EVIDENCE, OUTCOME_OF, STEPS, VERDICTS, WHILE_PRESENT,
 from domain.state import DealState
 from domain.vocabulary import CustomerStep, Grade, Milestone, Outcome, Stage
 from projections.queries import days_between
-from projections.schema import AUDIT_TRAIL, PIPELINE, STAGE_HISTORY
+from projections.schema import AUDIT_TRAIL
 from projections.store import ReadStore, as_json, as_moment
 from projections.views import standing
 
@@ -38,7 +41,10 @@ _VERDICTS = _named(VERDICTS)
 _BRINGS = _named(WHILE_PRESENT)
 _PEOPLE = tuple(s.event.__name__ for s in STEPS if s.person is not None)
 _LEAVES = {s.event.__name__ for s in STEPS if s.person is Person.leaves}
-_MOVES = {s.counted_as for s in STEPS if s.kind is Kind.move}
+_MOVE_EVENTS = tuple(s.event.__name__ for s in STEPS if s.kind is Kind.move)
+_DETAILS = (ev.Opened.__name__, ev.DetailsCorrected.__name__)
+#: The details a deal is opened with, and a correction may put right.
+_DETAIL_NAMES = ("key", "customer", "title", "owner", "tender_expected")
 #: Facts of their own that a row shows: the latest of each counts.
 _FACTS = (ev.Opened, ev.CustomerStepObserved, ev.Graded, ev.ActivityHeld)
 _LATEST = sorted({*_OUTCOMES, *_EVIDENCE, *_VERDICTS, *(c.__name__ for c in _FACTS)})
@@ -105,26 +111,45 @@ def _people(read: ReadStore, params: list[Any]) -> dict[str, set[Milestone]]:
     return met
 
 
-def _stays(read: ReadStore, as_of: datetime, known: datetime) -> dict[str, dict[str, Any]]:
-    """Per deal, the stage it was in and the milestones forced past by then."""
-    t, k = _param(read, as_of), _param(read, known)
+def _stays(read: ReadStore, params: list[Any]) -> dict[str, dict[str, Any]]:
+    """Per deal, the stage it was in, since when, and the milestones forced
+    past by then: from its visible stage moves, in business-time order."""
     rows = read.query(
-        "SELECT deal_id, stay, stage, entered_at, left_at, left_recorded_at, left_how,"
-        f" skipped_milestones FROM {read.table(STAGE_HISTORY)}"
-        " WHERE entered_at <= %s AND entered_recorded_at <= %s ORDER BY deal_id, stay",
-        [t, k],
+        f"SELECT deal_id, occurred_at, data {_visible(read)}"
+        f" AND event IN {_in(_MOVE_EVENTS)} ORDER BY deal_id, occurred_at, seq",
+        params,
     )
     deals: dict[str, dict[str, Any]] = {}
     for r in rows:
         d = deals.setdefault(r["deal_id"], {"forced": []})
-        d["stage"], d["entered_at"] = Stage(r["stage"]), as_moment(r["entered_at"])
-        if (
-            r["left_how"] in _MOVES
-            and r["skipped_milestones"]
-            and as_moment(r["left_at"]) <= as_of
-            and as_moment(r["left_recorded_at"]) <= known
-        ):
-            d["forced"].append([Milestone(m) for m in r["skipped_milestones"].split(";") if m])
+        data = as_json(r["data"])
+        d["stage"], d["entered_at"] = Stage(data["to_stage"]), as_moment(r["occurred_at"])
+        if data.get("missing"):
+            d["forced"].append([Milestone(m) for m in data["missing"]])
+    return deals
+
+
+def _details(read: ReadStore, known: datetime) -> dict[str, dict[str, Any]]:
+    """Per deal, its details as known at ``known``: those it was opened with,
+    put right by the corrections recorded by then (in every view of business
+    time, as the fold puts them)."""
+    k = _param(read, known)
+    rows = read.query(
+        f"SELECT deal_id, event, data FROM {read.table(AUDIT_TRAIL)}"
+        f" WHERE event IN {_in(_DETAILS)} AND recorded_at <= %s"
+        " AND (retracted_recorded_at IS NULL OR retracted_recorded_at > %s)"
+        " ORDER BY deal_id, seq",
+        [k, k],
+    )
+    deals: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        data = as_json(r["data"])
+        if r["event"] == ev.Opened.__name__:
+            deals[r["deal_id"]] = {name: data.get(name) for name in _DETAIL_NAMES}
+        elif r["deal_id"] in deals:
+            deals[r["deal_id"]].update(
+                {name: data[name] for name in _DETAIL_NAMES if data.get(name) is not None}
+            )
     return deals
 
 
@@ -134,18 +159,21 @@ def pipeline_as_of(
     """Every deal opened by ``as_of`` (and recorded by ``known_at``), as it stood."""
     known = known_at or _FAR
     params = [_param(read, as_of), _param(read, known), _param(read, known)]
-    latest, people, stays = _latest(read, params), _people(read, params), _stays(read, as_of, known)
-    static = {
-        r["deal_id"]: r
-        for r in read.query(
-            f"SELECT deal_id, key, customer, title, owner, tender_expected"
-            f" FROM {read.table(PIPELINE)}"
-        )
-    }
+    latest, people, stays = _latest(read, params), _people(read, params), _stays(read, params)
+    static = _details(read, known)
+    opened = ev.Opened.__name__
     rows = [
-        _row(static[deal], facts, people.get(deal, set()), stays[deal], config, as_of)
+        _row(
+            static[deal],
+            facts,
+            people.get(deal, set()),
+            stays.get(deal)
+            or {"stage": Stage.development, "entered_at": facts[opened][0], "forced": []},
+            config,
+            as_of,
+        )
         for deal, facts in latest.items()
-        if ev.Opened.__name__ in facts and deal in stays and deal in static
+        if opened in facts and deal in static
     ]
     return sorted(rows, key=lambda r: r["key"])
 

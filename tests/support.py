@@ -54,6 +54,7 @@ _MODELS: dict[str, type[c.Command]] = {
     "nurture": c.Reasoned,
     "reopen": c.Reasoned,
     "retract": c.Retract,
+    "correct": c.CorrectDetails,
 }
 PASSING = {f.value: 4 for f in AssessmentFactor}
 
@@ -134,6 +135,9 @@ def _gate(deal: Opportunity, rng: random.Random, clock: _Clock, p_force: float) 
         deal.force("customer moved fast", "director", at, "gen")
     else:
         return False
+    if rng.random() < 0.05:  # moved by mistake: taken back, moved again later
+        deal.retract(deal.version, "moved the wrong deal", clock.tick(1), "gen")
+        _gate(deal, rng, clock, 1.0)
     return True
 
 
@@ -156,6 +160,10 @@ def one_deal(key: str, rng: random.Random, config: ProcessConfig) -> Opportunity
 
 
 def _play(deal: Opportunity, rng: random.Random, clock: _Clock, config: ProcessConfig) -> None:
+    if rng.random() < 0.05:
+        deal.correct_details(
+            "misspelt", clock.tick(2), "gen", customer=f"{deal.state.customer} Ltd"
+        )
     for element in rng.sample(list(AssessmentElement), rng.randint(2, 6)):
         deal.collect(element, "noted", clock.tick(3), "gen")
     deal.observe_customer_step(rng.choice(STEPS[:3]), clock.tick(), "gen")

@@ -9,8 +9,9 @@ from cli.context import Salesflow
 from domain.demo_data import ARTICLE_CASE, article_case, enter
 from domain.times import now
 from projections import queries
+from projections.asof import pipeline_as_of
 from projections.schema import AUDIT_TRAIL, MILESTONES, STAGE_HISTORY
-from tests.support import do, walk_to_bidding
+from tests.support import do, t, walk_to_bidding
 
 
 def price_fight(flow: Salesflow) -> None:
@@ -119,3 +120,45 @@ def test_losses_explain_a_price_fight_by_its_milestones(flow: Salesflow) -> None
     assert "Price fight" in loss["explanation"]
     assert loss["forced_advances"][0]["missing"] == ["standard_influenced"]
     assert loss["days_in_pipeline"] == 19
+
+
+def test_a_retracted_stage_move_leaves_the_stage_history_but_not_the_past(
+    flow: Salesflow,
+) -> None:
+    p = flow.process
+    walk_to_bidding(p, "MV-1")
+    read = flow.fresh()
+    before = max(r["recorded_at"] for r in queries.audit(read, flow.settings.config.tz, "MV-1"))
+    done = do(p, "retract", "MV-1", "2026-07-09", seq=9, reason="advanced by mistake")
+
+    assert (done.seq, done.value) == (10, "StageAdvanced")
+    stays = [r for r in rows_of(flow, STAGE_HISTORY) if r["key"] == "MV-1"]
+    assert [s["stage"] for s in stays] == ["development", "entry", "proposal"]
+    assert stays[-1]["left_at"] is None
+    [now_row] = queries.pipeline(flow.fresh(), flow.settings.config.tz, now())
+    assert now_row["stage"] == "proposal"
+    [then] = pipeline_as_of(flow.read, flow.settings.config, now(), before)
+    assert then["stage"] == "bidding"
+
+
+def test_corrected_details_show_in_the_read_models_and_the_audit_keeps_both(
+    flow: Salesflow,
+) -> None:
+    p = flow.process
+    do(p, "open_deal", "CR-1", "2026-07-01", customer="Ningxa plant", title="Gear oils")
+    do(p, "lose", "CR-1", "2026-07-05", reason="price")
+    audit = queries.audit(flow.fresh(), flow.settings.config.tz, "CR-1")
+    known = max(r["recorded_at"] for r in audit)
+    do(p, "correct", "CR-1", "2026-07-06", customer="Ningxia plant", reason="typo")
+
+    [row] = queries.pipeline(flow.fresh(), flow.settings.config.tz, now())
+    assert row["customer"] == "Ningxia plant"
+    [loss] = queries.losses(flow.read, flow.settings.config.tz)
+    assert loss["customer"] == "Ningxia plant"
+    audit = queries.audit(flow.read, flow.settings.config.tz, "CR-1")
+    assert audit[0]["data"]["customer"] == "Ningxa plant"
+    assert audit[-1]["data"]["previous"] == {"customer": "Ningxa plant"}
+    [then] = pipeline_as_of(flow.read, flow.settings.config, now(), known)
+    assert then["customer"] == "Ningxa plant"
+    [as_of_opening] = pipeline_as_of(flow.read, flow.settings.config, t("2026-07-01T12:00"), None)
+    assert as_of_opening["customer"] == "Ningxia plant"

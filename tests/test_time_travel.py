@@ -71,6 +71,7 @@ def _reference(flow: Salesflow, as_of: datetime, known: datetime | None) -> list
         out.append(
             (
                 s.key,
+                s.customer,
                 s.stage.value,
                 s.outcome.value,
                 s.grade and s.grade.value,
@@ -95,6 +96,7 @@ def test_pipeline_as_of_from_sql_matches_the_fold_of_every_deal(flow: Salesflow)
             got = [
                 (
                     r["key"],
+                    r["customer"],
                     r["stage"],
                     r["outcome"],
                     r["grade"],

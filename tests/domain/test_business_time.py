@@ -146,6 +146,42 @@ def test_a_signature_dated_before_the_last_outcome_is_refused(
     assert deal.state.outcome is Outcome.open
 
 
+def test_a_signature_dated_before_the_contract_was_approved_is_refused(
+    deal: Opportunity, config: ProcessConfig
+) -> None:
+    walk_to(deal, Stage.negotiation, config)  # entered negotiation on day 10
+    deal.approve_contract(day(15), SELLER)
+
+    with pytest.raises(OutOfTimeOrder, match="contract_approved was met"):
+        deal.sign(Decimal("1000000.00"), day(14), SELLER)
+
+    deal.sign(Decimal("1000000.00"), day(15), SELLER)
+    assert deal.state.outcome is Outcome.won
+
+
+def test_an_advance_dated_before_a_milestone_it_relies_on_was_met_is_refused(
+    deal: Opportunity, config: ProcessConfig
+) -> None:
+    deal.assess(scores(), config, day(1), SELLER)
+    deal.grade_by_hand(Grade.A, "strategic", day(6), SELLER)
+
+    with pytest.raises(OutOfTimeOrder, match="customer_graded was met"):
+        deal.advance(day(5), SELLER)
+
+    assert deal.advance(day(6), SELLER) is Stage.entry
+
+
+def test_a_force_dated_before_a_met_milestone_it_relies_on_is_refused(
+    deal: Opportunity, config: ProcessConfig
+) -> None:
+    deal.assess(scores(), config, day(6), SELLER)  # met; customer_graded stays unmet
+
+    with pytest.raises(OutOfTimeOrder, match="opportunity_assessed was met"):
+        deal.force("tender early", APPROVER, day(5), SELLER)
+
+    assert deal.force("tender early", APPROVER, day(6), SELLER) == (M.customer_graded,)
+
+
 def test_a_bid_dated_before_the_deal_entered_bidding_is_refused(
     deal: Opportunity, config: ProcessConfig
 ) -> None:

@@ -114,6 +114,7 @@ CALLS: dict[str, Callable[[Opportunity, ProcessConfig], Any]] = {
     "abandon": lambda d, c: d.abandon("too small", AT, BY),
     "nurture": lambda d, c: d.nurture("later", AT, BY),
     "reopen": lambda d, c: d.reopen("budget found", AT, BY),
+    "correct": lambda d, c: d.correct_details("typo", AT, BY, customer="Ningxia Coal"),
     "retract": lambda d, c: d.retract(ACTIVITY_SEQ, "wrong deal", AT, BY),
 }
 ACTIVITY_SEQ = 3  # the fixtures' activity, the one entry any deal may retract
@@ -189,7 +190,7 @@ def _states() -> Iterator[tuple[Stage, Outcome, int]]:
 def test_every_command_of_the_table_has_a_call_and_every_event_a_sample() -> None:
     assert set(CALLS) == {s.command for s in STEPS if s.kind is not Kind.opening}
     recorded = {s.event for s in STEPS if s.kind not in (Kind.opening, Kind.move)}
-    assert recorded - {ev.EntryRetracted} <= set(SAMPLE)
+    assert recorded - {ev.EntryRetracted, ev.DetailsCorrected} <= set(SAMPLE)
 
 
 def test_the_fixtures_reach_every_stage_and_every_outcome() -> None:

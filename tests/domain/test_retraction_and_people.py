@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -170,22 +171,60 @@ def test_opened_cannot_be_retracted(deal: Opportunity) -> None:
         deal.retract(1, "wrong key", day(1), SELLER)
 
 
-def test_an_advance_cannot_be_retracted(deal: Opportunity, config: ProcessConfig) -> None:
-    walk_to(deal, Stage.entry, config)
+# -- a mistaken stage move -------------------------------------------------------
 
-    with pytest.raises(CannotRetract, match="StageAdvanced"):
+
+def test_the_latest_advance_can_be_retracted_and_the_deal_is_back_in_the_stage_before(
+    deal: Opportunity, config: ProcessConfig
+) -> None:
+    walk_to(deal, Stage.proposal, config)
+    advance = seq_of(deal, "StageAdvanced")
+
+    deal.retract(advance, "advanced the wrong deal", day(20), SELLER)
+
+    assert deal.state.stage is Stage.entry
+    assert [stay.stage for stay in deal.state.stays] == [Stage.development, Stage.entry]
+    assert deal.state.stays[-1].left_at is None
+
+
+def test_a_retracted_force_no_longer_counts_its_milestones_as_forced_past(
+    deal: Opportunity, config: ProcessConfig
+) -> None:
+    deal.force("tender close", APPROVER, day(1), SELLER)
+    assert deal.state.win_probability(config)[0] < 0.1
+
+    deal.retract(2, "regret", day(2), SELLER)
+
+    assert deal.state.stage is Stage.development
+    assert deal.state.forced_advances == []
+    assert not deal.state.milestones[Milestone.opportunity_assessed].forced_past
+    assert deal.state.win_probability(config)[0] == 0.1
+
+
+def test_only_the_latest_stage_move_can_be_retracted(
+    deal: Opportunity, config: ProcessConfig
+) -> None:
+    walk_to(deal, Stage.proposal, config)
+    first = next(e.seq for e in deal.entries if e.event == "StageAdvanced")
+
+    with pytest.raises(CannotRetract, match="latest"):
+        deal.retract(first, "too early", day(20), SELLER)
+
+    assert deal.state.stage is Stage.proposal
+
+
+def test_a_stage_move_stands_while_a_later_entry_needs_its_stage(
+    deal: Opportunity, config: ProcessConfig
+) -> None:
+    at = walk_to(deal, Stage.bidding, config)
+    deal.submit_bid(Decimal("100"), None, False, at + timedelta(days=1), SELLER)
+
+    with pytest.raises(CannotRetract, match="BidSubmitted"):
         deal.retract(seq_of(deal, "StageAdvanced"), "too early", day(20), SELLER)
 
-    assert deal.state.stage is Stage.entry
-
-
-def test_a_forced_advance_cannot_be_retracted(deal: Opportunity) -> None:
-    deal.force("tender close", APPROVER, day(1), SELLER)
-
-    with pytest.raises(CannotRetract, match="StageForced"):
-        deal.retract(2, "regret", day(2), SELLER)
-
-    assert deal.state.stage is Stage.entry
+    deal.retract(seq_of(deal, "BidSubmitted"), "bid on the wrong tender", day(20), SELLER)
+    deal.retract(seq_of(deal, "StageAdvanced"), "too early", day(20), SELLER)
+    assert deal.state.stage is Stage.proposal
 
 
 def test_a_retraction_cannot_be_retracted(deal: Opportunity) -> None:
