@@ -84,6 +84,13 @@ class Store(BaseModel):
             reporting_schema=query.get("reporting", "reporting"),
         )
 
+    @property
+    def url(self) -> str:
+        """Where it is, for people (never the password)."""
+        if self.kind == "sqlite":
+            return f"sqlite:///{self.path}"
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
     def eventsourcing_env(self) -> dict[str, str]:
         """The library's settings for this store (tables created on first use)."""
         if self.kind == "sqlite":

@@ -10,13 +10,27 @@ from cli.reads import PIPELINE_SHORT
 
 
 @click.command()
+@click.option(
+    "--into-existing",
+    is_flag=True,
+    help="Load the sample deals even into a store that holds other deals.",
+)
 @pass_flow
-def demo(flow: Salesflow) -> None:
-    """Load the article's case and sample deals into the store, and show the pipeline."""
-    from domain.demo_data import load_demo
+def demo(flow: Salesflow, into_existing: bool) -> None:
+    """Load the article's case and sample deals into the store, and show the pipeline.
+
+    A store that holds deals other than the demo's is refused unless
+    --into-existing is given; a second run in the same place loads nothing new."""
+    from domain.demo_data import load_demo, samples
+    from domain.errors import StoreHoldsOtherDeals
     from domain.times import now
     from projections import queries
 
+    if not into_existing:
+        keys = [r["key"] for r in flow.fresh().query(f"SELECT key FROM {_pipeline(flow)}")]
+        others = sorted(set(keys) - set(samples()))
+        if others:
+            raise StoreHoldsOtherDeals(flow.settings.store.url, others)
     loaded, present = load_demo(flow.process)
     if loaded:
         click.echo(f"loaded {', '.join(loaded)}")
@@ -32,3 +46,9 @@ def demo(flow: Salesflow) -> None:
         for r in lost:
             click.echo(f"  {r['key']}: {r['explanation']}")
     click.echo("\ntry: salesflow deal show NX-2026-031   salesflow audit NX-2026-031")
+
+
+def _pipeline(flow: Salesflow) -> str:
+    from projections.schema import PIPELINE
+
+    return flow.read.table(PIPELINE)

@@ -130,5 +130,18 @@ class ConcurrentUpdate(SalesProcessError):
         )
 
 
+class StoreHoldsOtherDeals(SalesProcessError):
+    """Raised when the demo would mix its sample deals into a store of real ones."""
+
+    def __init__(self, store: str, others: list[str]) -> None:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        super().__init__(
+            f"the store {store} holds {len(others)} deal(s) other than the demo's ({shown}):"
+            " the demo would mix its sample deals with them; use another --store, or"
+            " --into-existing to load them anyway"
+        )
+        self.others = others
+
+
 class StoreError(SalesProcessError):
     """Raised when the event store cannot be reached or used."""

@@ -244,3 +244,14 @@ def test_the_demo_loads_and_shows_and_runs_twice(sf: Sf) -> None:
         ("NM-2026-004", "development", "abandoned"),
         ("SD-2026-022", "development", "nurture"),
     }
+
+
+def test_the_demo_refuses_a_store_that_holds_other_deals(sf: Sf) -> None:
+    sf("deal", "open", "REAL-1", "--customer", "C", "--title", "T", "--at", "2026-07-01")
+
+    refused = sf("demo", code=1)
+
+    assert "REAL-1" in refused.stderr and "--into-existing" in refused.stderr
+    assert [r["key"] for r in sf.json("pipeline")] == ["REAL-1"]
+    sf("demo", "--into-existing")
+    assert len(sf.json("pipeline")) > 1
