@@ -13,7 +13,9 @@ from cli.types import KEY, UNTIL, WHEN
 from domain.errors import InputError
 
 
-def _print_diagnosis(doc: dict[str, Any], indent: str = "") -> None:
+def print_diagnosis(doc: dict[str, Any], indent: str = "", new: set[str] | None = None) -> None:
+    """The diagnosis for people: alignment, next work by missing milestone, risks
+    (those in ``new`` marked as new)."""
     click.echo(
         f"{indent}customer at {doc['customer_step'] or 'unknown step'}, expected stage"
         f" {doc['expected_stage'] or '-'}, our stage {doc['stage']}: {doc['alignment']}"
@@ -23,7 +25,8 @@ def _print_diagnosis(doc: dict[str, Any], indent: str = "") -> None:
         for item in action["work_items"]:
             click.echo(f"{indent}    - {item}")
     for risk in doc["risks"]:
-        click.echo(f"{indent}  ! {risk['code']}: {risk['message']}")
+        mark = "new risk " if new is not None and risk["code"] in new else ""
+        click.echo(f"{indent}  ! {mark}{risk['code']}: {risk['message']}")
 
 
 @click.command()
@@ -40,70 +43,18 @@ def diagnose(
     as_json: bool,
 ) -> None:
     """The coach's reading: alignment, missing milestones, next work, risks."""
+    from cli.show import state_of
     from domain.diagnosis import diagnose as diagnosis_of
-    from domain.errors import UnknownDeal
-    from domain.fold import fold
     from domain.times import now
 
     flow.fresh()
-    state = fold(flow.process.entries(key), as_of=as_of, known_at=known_at)
-    if state.opened_at is None:
-        raise UnknownDeal(key)
+    state = state_of(key, flow.process.entries(key), as_of, known_at)
     doc = diagnosis_of(state, flow.settings.config, as_of or now())
     if as_json:
         emit_json(doc)
         return
     click.echo(f"{key}  {state.customer}: {state.title}")
-    _print_diagnosis(doc)
-
-
-@click.command()
-@click.argument("key", type=KEY)
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--step", is_flag=True, help="Wait for a key between entries.")
-@pass_flow
-def replay(flow: Salesflow, key: str, as_json: bool, step: bool) -> None:
-    """The deal's history step by step, with the diagnosis after each entry."""
-    from domain.diagnosis import replay as replay_of
-
-    flow.fresh()
-    steps = replay_of(flow.process.entries(key), flow.settings.config)
-    if as_json:
-        emit_json(
-            [
-                {
-                    k: s[k]
-                    for k in (
-                        "seq",
-                        "event",
-                        "occurred_at",
-                        "stage",
-                        "retracted",
-                        "outcome",
-                        "milestones_met",
-                        "diagnosis",
-                    )
-                }
-                for s in steps
-            ]
-        )
-        return
-    tz = flow.settings.config.tz
-    previous: set[str] = set()
-    for n, s in enumerate(steps):
-        when = s["occurred_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        mark = "  (retracted: no effect)" if s["retracted"] else ""
-        click.echo(f"{when}  #{s['seq']} {s['event']}{mark}")
-        click.echo(
-            f"    stage {s['stage']}, {s['outcome']}, {s['diagnosis']['alignment']};"
-            f" met: {', '.join(s['milestones_met']) or 'nothing yet'}"
-        )
-        risks = {r["code"] for r in s["diagnosis"]["risks"]}
-        for code in sorted(risks - previous):
-            click.echo(f"    ! new risk {code}")
-        previous = risks
-        if step and n < len(steps) - 1:
-            click.pause("    (press a key for the next entry)")
+    print_diagnosis(doc)
 
 
 @click.command()
@@ -144,7 +95,7 @@ def movement(flow: Salesflow, start: datetime, end: datetime, as_json: bool, as_
         )
         click.echo("  " + ", ".join(f"{name} {t[name]}" for name in TOTALS))
         if doc["deals"]:
-            emit_table(doc["deals"], columns)
+            emit_table(doc["deals"], columns, f"times in {flow.settings.config.tz.key}")
 
 
-COMMANDS = (diagnose, replay, movement)
+COMMANDS = (diagnose, movement)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cli.context import Salesflow, pass_flow
-from cli.types import DATE, KEY, SCORE, UNTIL, WHEN
+from cli.types import DATE, KEY, SCORE, WHEN
 from domain.vocabulary import ActivityKind, AssessmentElement, CustomerStep, Grade, Role
 
 if TYPE_CHECKING:
@@ -324,64 +324,3 @@ def tender(flow: Salesflow, /, key: str, due: date | None, **when: Any) -> None:
     from domain import commands as c
 
     recorded(flow.process.tender(build(flow, c.ReceiveTender, key=key, due=due, **when)))
-
-
-@deal.command()
-@click.argument("key", type=KEY)
-@click.option("--as-of", type=UNTIL, default=None, help="The deal as it stood then.")
-@click.option("--known-at", type=UNTIL, default=None, help="Only what was recorded by then.")
-@click.option("--json", "as_json", is_flag=True)
-@pass_flow
-def show(
-    flow: Salesflow,
-    /,
-    key: str,
-    as_of: datetime | None,
-    known_at: datetime | None,
-    as_json: bool,
-) -> None:
-    """Show the deal: stage, outcome, milestones, alignment, win probability."""
-    from cli.output import emit_json
-    from domain.errors import UnknownDeal
-    from domain.fold import fold
-    from projections.views import deal_document
-
-    flow.fresh()
-    state = fold(flow.process.entries(key), as_of=as_of, known_at=known_at)
-    if state.opened_at is None:
-        raise UnknownDeal(key)
-    doc = deal_document(state, flow.settings.config)
-    if as_json:
-        emit_json(doc)
-        return
-    _print_deal(doc)
-
-
-def _print_deal(doc: dict[str, Any]) -> None:
-    click.echo(f"{doc['key']}  {doc['customer']}: {doc['title']}  (owner {doc['owner']})")
-    click.echo(
-        f"  stage {doc['stage']}, outcome {doc['outcome']}, grade {doc['grade'] or '-'}"
-        f" ({doc['engagement'] or 'not graded'})"
-    )
-    click.echo(
-        f"  customer step {doc['customer_step'] or 'unknown'}, expected stage"
-        f" {doc['expected_stage'] or '-'}, alignment {doc['alignment']}"
-    )
-    click.echo(
-        f"  win probability {doc['win_probability']:.3f}: {doc['win_probability_explained']}"
-    )
-    click.echo("  milestones:")
-    for m, st in doc["milestones"].items():
-        mark = "x" if st["met"] else " "
-        forced = "  (forced past)" if st["forced_past"] else ""
-        click.echo(f"    [{mark}] {m}{forced}")
-    missing = ", ".join(doc["missing_milestones"]) or "none"
-    click.echo(f"  missing: {missing}")
-    for f in doc["forced_advances"]:
-        click.echo(
-            f"  forced {f['from']} -> {f['to']} past {', '.join(f['missing'])}"
-            f" (approved by {f['approved_by']}: {f['reason']})"
-        )
-    for s in doc["stakeholders"]:
-        tags = [t for t in ("insider", "key_person", "left") if s[t]]
-        click.echo(f"  person {s['name']} ({s['role']}) {' '.join(tags)}".rstrip())

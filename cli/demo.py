@@ -39,7 +39,7 @@ def demo(flow: Salesflow, into_existing: bool) -> None:
     read = flow.fresh()
     tz = flow.settings.config.tz
     click.echo("")
-    emit_table(queries.pipeline(read, tz, now()), PIPELINE_SHORT)
+    emit_table(queries.pipeline(read, tz, now()), PIPELINE_SHORT, f"times in {tz.key}")
     lost = queries.losses(read, tz)
     if lost:
         click.echo("\nwhy deals were lost:")

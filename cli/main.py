@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from cli.context import Salesflow
-from domain.errors import InputError, SalesProcessError
+from domain.errors import InputError, NotYet, SalesProcessError, UnknownDeal
 from projections.errors import ProjectionError
 
 
@@ -49,6 +49,24 @@ def _loaded(module: str, name: str) -> tuple[type[BaseException], ...]:
     return (getattr(found, name),) if found is not None else ()
 
 
+def _closest(ctx: click.Context, exc: UnknownDeal) -> str:
+    """The keys of the store closest to a key that is none of them."""
+    flow = ctx.obj
+    if isinstance(exc, NotYet) or not isinstance(flow, Salesflow):
+        return ""
+    import difflib
+
+    from projections.schema import PIPELINE
+
+    try:
+        read = flow.read
+        keys = [r["key"] for r in read.query(f"SELECT key FROM {read.table(PIPELINE)}")]
+    except Exception:  # a hint only: the refusal stands without it
+        return ""
+    near = difflib.get_close_matches(exc.key, keys, n=3, cutoff=0.6)
+    return f"; did you mean {' or '.join(near)}?" if near else ""
+
+
 class SalesflowGroup(click.Group):
     """Turns our errors into exit codes: 2 before the domain, 1 from it or the store."""
 
@@ -57,6 +75,8 @@ class SalesflowGroup(click.Group):
             return super().invoke(ctx)
         except InputError as exc:
             raise Refused(str(exc), 2) from exc
+        except UnknownDeal as exc:
+            raise Refused(str(exc) + _closest(ctx, exc), 1) from exc
         except (SalesProcessError, ProjectionError) as exc:
             raise Refused(str(exc), 1) from exc
         except Exception as exc:
@@ -98,11 +118,12 @@ def cli(ctx: click.Context, store: str | None, config: str | None) -> None:
 
 
 def _register() -> None:
-    from cli import coach, deal, deal_moves, demo, reads
+    from cli import coach, deal, deal_moves, demo, reads, replay, show
 
-    del deal_moves  # its commands join the deal group as it is imported
+    del deal_moves, show  # their commands join the deal group as they are imported
     cli.add_command(deal.deal)
     cli.add_command(demo.demo)
+    cli.add_command(replay.replay)
     for command in (*reads.COMMANDS, *coach.COMMANDS):
         cli.add_command(command)
 

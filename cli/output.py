@@ -1,9 +1,19 @@
-"""Printing: JSON for machines, CSV for spreadsheets, aligned text for people."""
+"""Printing: JSON for machines, CSV for spreadsheets, tables for people.
+
+Human tables are drawn by ``rich``: columns padded by display width (a
+Chinese name takes two cells a character), fitted to a terminal by wrapping
+the long text columns, a newline inside a value kept inside its cell, and
+control characters shown escaped, never sent to the terminal raw. Piped
+elsewhere, a table keeps its natural width.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
+import shutil
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -33,10 +43,42 @@ def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
         w.writerow([csv_cell(r.get(c)) for c in columns])
 
 
-def emit_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    """Rows as an aligned text table."""
-    cells = [[str(csv_cell(r.get(c))) for c in columns] for r in rows]
-    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
-    for row in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+#: Columns of free text: these wrap to fit a terminal; the rest never do.
+_WRAPPING = {
+    "customer",
+    "title",
+    "summary",
+    "note",
+    "missing_milestones",
+    "explanation",
+    "movements",
+    "win_probability_explained",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(value: Any) -> str:
+    """A value as people read it: control characters escaped (a newline stays)."""
+    text = str(csv_cell(value))
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def emit_table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], caption: str | None = None
+) -> None:
+    """Rows as a table for people; ``caption`` (say, the time zone) heads it."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style=None)
+    for c in columns:
+        table.add_column(c, overflow="fold", no_wrap=c not in _WRAPPING)
+    for r in rows:
+        table.add_row(*(shown(r.get(c)) for c in columns))
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 100_000
+    out = io.StringIO()
+    Console(file=out, width=width, markup=False, highlight=False, emoji=False).print(table)
+    if caption:
+        click.echo(caption)
+    for line in out.getvalue().splitlines():
+        click.echo(line.rstrip())

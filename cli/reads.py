@@ -57,6 +57,7 @@ AUDIT_COLUMNS = (
     "summary",
     "data",
     "retracted",
+    "note",
 )
 LOSS_COLUMNS = (
     "key",
@@ -81,6 +82,7 @@ def _emit(
     as_json: bool,
     as_csv: bool,
     short: tuple[str, ...] | None = None,
+    caption: str | None = None,
 ) -> None:
     if as_json and as_csv:
         raise InputError("choose one of --json and --csv")
@@ -89,9 +91,14 @@ def _emit(
     elif as_csv:
         emit_csv(rows, columns)
     elif rows:
-        emit_table(rows, short or columns)
+        emit_table(rows, short or columns, caption)
     else:
         click.echo("(none)")
+
+
+def _zone(flow: Salesflow) -> str:
+    """The header of a human table: the time zone its times and days are in."""
+    return f"times in {flow.settings.config.tz.key}"
 
 
 @click.command()
@@ -117,7 +124,7 @@ def pipeline(
         from projections.asof import pipeline_as_of
 
         rows = pipeline_as_of(read, flow.settings.config, as_of or now(), known_at)
-    _emit(rows, PIPELINE_COLUMNS, as_json, as_csv, PIPELINE_SHORT)
+    _emit(rows, PIPELINE_COLUMNS, as_json, as_csv, PIPELINE_SHORT, _zone(flow))
 
 
 @click.command()
@@ -135,8 +142,18 @@ def audit(flow: Salesflow, key: str, as_json: bool, as_csv: bool) -> None:
     for r in rows:
         if not as_json and not as_csv:
             r["retracted"] = "RETRACTED" if r["retracted"] else ""
-    short = ("seq", "event", "occurred_at", "actor", "stage", "summary", "retracted")
-    _emit(rows, AUDIT_COLUMNS, as_json, as_csv, short)
+    short = (
+        "seq",
+        "event",
+        "occurred_at",
+        "recorded_at",
+        "actor",
+        "stage",
+        "summary",
+        "note",
+        "retracted",
+    )
+    _emit(rows, AUDIT_COLUMNS, as_json, as_csv, short, _zone(flow))
 
 
 @click.command()

@@ -12,7 +12,7 @@ from domain.config import ProcessConfig
 from domain.entries import Entry
 from domain.events import DealEvent
 from domain.fold import fold, retracted_seq
-from domain.process import stage_of, work_items
+from domain.process import TIMELESS, stage_of, work_items
 from domain.state import DealState
 from domain.vocabulary import MILESTONES, Grade, Milestone, Outcome, Stage
 
@@ -240,19 +240,22 @@ def replay(entries: Sequence[Entry[DealEvent]], config: ProcessConfig) -> list[d
     milestones met so far and the diagnosis judged at that entry's time.
 
     The coach reads with everything known now: a retracted entry is listed,
-    marked, and has no effect at any step.
+    marked, and has no effect at any step; corrected details hold throughout.
     """
     ordered = sorted(entries, key=lambda e: (e.occurred_at, e.seq))
-    retractions = [e for e in ordered if retracted_seq(e) is not None]
-    retracted = {retracted_seq(e) for e in retractions}
+    timeless = [e for e in ordered if type(e.fact) in TIMELESS]
+    retracted = {seq for e in timeless if (seq := retracted_seq(e)) is not None}
     steps = []
     for n, entry in enumerate(ordered):
-        state = fold([*ordered[: n + 1], *retractions])
+        state = fold([*ordered[: n + 1], *timeless])
         steps.append(
             {
                 "seq": entry.seq,
                 "event": entry.event,
                 "occurred_at": entry.occurred_at,
+                "actor": entry.actor,
+                "summary": entry.fact.summary(),
+                "note": entry.note,
                 "retracted": entry.seq in retracted,
                 "stage": state.stage.value,
                 "outcome": state.outcome.value,

@@ -22,6 +22,14 @@ class UnknownDeal(SalesProcessError):
         self.key = key
 
 
+class NotYet(UnknownDeal):
+    """Raised when a deal exists but not in the business or recorded time asked."""
+
+    def __init__(self, key: str, why: str) -> None:
+        SalesProcessError.__init__(self, f"deal {key!r} {why}")
+        self.key = key
+
+
 class DealAlreadyOpened(SalesProcessError):
     """Raised when a key is opened a second time."""
 

@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.config import ProcessConfig
+from domain.entries import Entry
+from domain.events import DealEvent
+from domain.fold import retracted_seq, visible
 from domain.state import DealState
 from domain.vocabulary import MILESTONES
 
@@ -56,3 +61,33 @@ def deal_document(state: DealState, config: ProcessConfig) -> dict[str, Any]:
         "opened_at": iso(state.opened_at),
         "version": state.version,
     }
+
+
+def recent_entries(
+    entries: Sequence[Entry[DealEvent]],
+    as_of: datetime | None,
+    known_at: datetime | None,
+    tz: ZoneInfo,
+    most: int = 5,
+) -> list[dict[str, Any]]:
+    """The deal's latest entries in business time (as of ``as_of``, known at
+    ``known_at``), oldest first, with their notes; retracted ones marked."""
+    seen = visible(entries, known_at)
+    retracted = {seq for e in seen if (seq := retracted_seq(e)) is not None}
+    shown = sorted(
+        (e for e in seen if as_of is None or e.occurred_at <= as_of),
+        key=lambda e: (e.occurred_at, e.seq),
+    )[-most:]
+    return [
+        {
+            "seq": e.seq,
+            "event": e.event,
+            "occurred_at": e.occurred_at.astimezone(tz).isoformat(),
+            "recorded_at": e.recorded_at.astimezone(tz).isoformat(),
+            "actor": e.actor,
+            "summary": e.fact.summary(),
+            "note": e.note,
+            "retracted": e.seq in retracted,
+        }
+        for e in shown
+    ]

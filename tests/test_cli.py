@@ -183,6 +183,7 @@ def test_nurture_reopen_and_retract(sf: Sf) -> None:
         "summary",
         "data",
         "retracted",
+        "note",
     }
 
 

@@ -1,0 +1,110 @@
+"""``salesflow deal show``: where a deal stands, as of a business time and as
+known at a recorded time, with its recent entries and their notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from cli.context import Salesflow, pass_flow
+from cli.deal import deal
+from cli.types import KEY, UNTIL
+
+if TYPE_CHECKING:
+    from domain.entries import Entry
+    from domain.events import DealEvent
+    from domain.state import DealState
+
+
+@deal.command()
+@click.argument("key", type=KEY)
+@click.option("--as-of", type=UNTIL, default=None, help="The deal as it stood then.")
+@click.option("--known-at", type=UNTIL, default=None, help="Only what was recorded by then.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_flow
+def show(
+    flow: Salesflow,
+    /,
+    key: str,
+    as_of: datetime | None,
+    known_at: datetime | None,
+    as_json: bool,
+) -> None:
+    """Show the deal: stage, outcome, milestones, alignment, win probability."""
+    from cli.output import emit_json
+    from projections.views import deal_document, recent_entries
+
+    flow.fresh()
+    entries = flow.process.entries(key)
+    state = state_of(key, entries, as_of, known_at)
+    tz = flow.settings.config.tz
+    doc = {
+        **deal_document(state, flow.settings.config),
+        "time_zone": tz.key,
+        "recent_entries": recent_entries(entries, as_of, known_at, tz),
+    }
+    if as_json:
+        emit_json(doc)
+        return
+    _print_deal(doc)
+
+
+def state_of(
+    key: str,
+    entries: Sequence[Entry[DealEvent]],
+    as_of: datetime | None,
+    known_at: datetime | None,
+) -> DealState:
+    """The deal as of ``as_of``, known at ``known_at``; a deal opened after
+    ``as_of``, or recorded after ``known_at``, is refused saying so."""
+    from domain.errors import NotYet
+    from domain.fold import fold
+
+    state = fold(entries, as_of=as_of, known_at=known_at)
+    if state.opened_at is not None:
+        return state
+    opened = entries[0]
+    if known_at is not None and opened.recorded_at > known_at:
+        raise NotYet(
+            key, f"was first recorded at {opened.recorded_at.isoformat()}, after --known-at"
+        )
+    raise NotYet(key, f"was opened at {opened.occurred_at.isoformat()}, after --as-of")
+
+
+def _print_deal(doc: dict[str, Any]) -> None:
+    click.echo(f"{doc['key']}  {doc['customer']}: {doc['title']}  (owner {doc['owner']})")
+    click.echo(
+        f"  stage {doc['stage']}, outcome {doc['outcome']}, grade {doc['grade'] or '-'}"
+        f" ({doc['engagement'] or 'not graded'})"
+    )
+    click.echo(
+        f"  customer step {doc['customer_step'] or 'unknown'}, expected stage"
+        f" {doc['expected_stage'] or '-'}, alignment {doc['alignment']}"
+    )
+    click.echo(
+        f"  win probability {doc['win_probability']:.3f}: {doc['win_probability_explained']}"
+    )
+    click.echo("  milestones:")
+    for m, st in doc["milestones"].items():
+        mark = "x" if st["met"] else " "
+        forced = "  (forced past)" if st["forced_past"] else ""
+        click.echo(f"    [{mark}] {m}{forced}")
+    missing = ", ".join(doc["missing_milestones"]) or "none"
+    click.echo(f"  missing: {missing}")
+    for f in doc["forced_advances"]:
+        click.echo(
+            f"  forced {f['from']} -> {f['to']} past {', '.join(f['missing'])}"
+            f" (approved by {f['approved_by']}: {f['reason']})"
+        )
+    for s in doc["stakeholders"]:
+        tags = [t for t in ("insider", "key_person", "left") if s[t]]
+        click.echo(f"  person {s['name']} ({s['role']}) {' '.join(tags)}".rstrip())
+    click.echo(f"  recent entries (times in {doc['time_zone']}):")
+    for e in doc["recent_entries"]:
+        mark = "  RETRACTED" if e["retracted"] else ""
+        click.echo(f"    #{e['seq']} {e['occurred_at'][:16]} {e['event']}: {e['summary']}{mark}")
+        if e["note"]:
+            click.echo(f"        note: {e['note']}")
