@@ -27,6 +27,40 @@ def default_user(environ: Mapping[str, str]) -> str:
         return "unknown"
 
 
+def default_zone(environ: Mapping[str, str], system: bool) -> str:
+    """The time zone when the configuration file sets none: ``SALESFLOW_TZ``,
+    else the operating system's (``TZ``, else the system setting, read only
+    when ``system``: the environment is the real one), else UTC."""
+    chosen = environ.get("SALESFLOW_TZ")
+    if chosen:
+        if not _known_zone(chosen):
+            raise InputError(f"SALESFLOW_TZ: unknown time zone {chosen!r} (an IANA name)")
+        return chosen
+    posix = (environ.get("TZ") or "").removeprefix(":")
+    if posix and _known_zone(posix):
+        return posix
+    if system:
+        try:
+            import tzlocal
+
+            name = tzlocal.get_localzone_name()
+        except Exception:  # an unreadable system setting: UTC, as documented
+            name = None
+        if name and _known_zone(name):
+            return name
+    return "UTC"
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 #: At most this many rebuild workers (the deals are split by one byte of their id).
 MAX_WORKERS = 16
 
@@ -70,7 +104,7 @@ class Settings(BaseModel):
         path = config or env.get("SALESFLOW_CONFIG")
         return cls(
             store=Store.parse(url),
-            config=load_config(Path(path) if path else None),
+            config=load_config(Path(path) if path else None, default_zone(env, environ is None)),
             user=default_user(env),
             rebuild_workers=default_workers(env),
         )

@@ -166,8 +166,9 @@ def default_toml() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def load_config(path: Path | None = None) -> ProcessConfig:
-    """Defaults, overridden key by key by the TOML file at ``path`` if given.
+def load_config(path: Path | None = None, zone: str = "UTC") -> ProcessConfig:
+    """Defaults, overridden key by key by the TOML file at ``path`` if given;
+    the time zone is ``zone`` unless the file sets ``time_zone``.
 
     A user's ``[evaluation.weights]`` table replaces the default one whole: it
     says which factors the model scores.
@@ -176,9 +177,20 @@ def load_config(path: Path | None = None) -> ProcessConfig:
     if path is not None:
         try:
             data = _merge(data, tomllib.loads(path.read_text("utf-8")))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise InputError(f"cannot read config {path}: {exc}") from exc
+    data.setdefault("time_zone", zone)
     try:
         return ProcessConfig.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"invalid config {path or 'defaults'}: {exc}") from exc
+        raise InputError(f"invalid config {path or 'defaults'}: {_problems(exc)}") from exc
+
+
+def _problems(error: ValidationError) -> str:
+    """Each problem of a configuration as its key and what is allowed there."""
+    parts = []
+    for e in error.errors(include_url=False):
+        key = ".".join(str(p) for p in e["loc"])
+        message = e["msg"].removeprefix("Value error, ")
+        parts.append(f"{key}: {message} (got {e['input']!r})" if key else message)
+    return "; ".join(parts)

@@ -63,7 +63,9 @@ def pg_url() -> Iterator[str]:
 
 def make_flow(url: str) -> Salesflow:
     """A Salesflow on ``url`` with the built-in configuration."""
-    return Salesflow(Settings.build(store=url, environ={"SALESFLOW_USER": "tester"}))
+    return Salesflow(
+        Settings.build(store=url, environ={"SALESFLOW_USER": "tester", "SALESFLOW_TZ": "UTC"})
+    )
 
 
 @pytest.fixture
@@ -83,10 +85,13 @@ class Sf:
     def __init__(self, store: str, tmp_path: Path) -> None:
         self.store, self.tmp_path = store, tmp_path
         self.runner = CliRunner()
+        self.env = {"SALESFLOW_USER": "xiao.zhang", "SALESFLOW_TZ": "UTC"}
 
     def __call__(self, *args: str, code: int = 0) -> Result:
         result = self.runner.invoke(
-            cli, ["--store", self.store, *args], env={"SALESFLOW_USER": "xiao.zhang"}
+            cli,
+            ["--store", self.store, *args],
+            env=self.env,
         )
         assert result.exit_code == code, (result.output, result.stderr, result.exception)
         if code:
@@ -159,6 +164,6 @@ def cli_json(flow: Salesflow, *args: str) -> Any:
         else f"postgresql://{store.user}@{store.host}:{store.port}/{store.dbname}"
         f"?schema={store.events_schema}&reporting={store.reporting_schema}"
     )
-    result = CliRunner().invoke(cli, ["--store", url, *args, "--json"])
+    result = CliRunner().invoke(cli, ["--store", url, *args, "--json"], env={"SALESFLOW_TZ": "UTC"})
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
