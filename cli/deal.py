@@ -16,14 +16,25 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cli.context import Salesflow, pass_flow
-from cli.types import DATE, KEY, SCORE, WHEN
-from domain.vocabulary import ActivityKind, AssessmentElement, CustomerStep, Grade, Role
+from cli.types import DATE, KEY, SCORE, WHEN, explain
+from domain.vocabulary import (
+    NAME_MAX,
+    TEXT_MAX,
+    ActivityKind,
+    AssessmentElement,
+    CustomerStep,
+    Grade,
+    Role,
+)
 
 if TYPE_CHECKING:
     from domain.application import Recorded
     from domain.commands import Command
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: The limits every option's help states.
+NAME = f"at most {NAME_MAX} characters"
+TEXT = f"at most {TEXT_MAX:,} characters"
 M = TypeVar("M", bound="Command")
 
 
@@ -34,8 +45,12 @@ def choice(enum: type[StrEnum]) -> click.Choice[str]:
 
 def write_options(f: F) -> F:
     """--at, --by and --note, shared by every write command."""
-    f = click.option("--note", default=None, help="A free-text note kept with the entry.")(f)
-    f = click.option("--by", default=None, help="Who records it (default SALESFLOW_USER).")(f)
+    f = click.option(
+        "--note", default=None, help=f"A free-text note kept with the entry ({TEXT})."
+    )(f)
+    f = click.option(
+        "--by", default=None, help=f"Who records it (default SALESFLOW_USER; {NAME})."
+    )(f)
     f = click.option(
         "--at",
         type=WHEN,
@@ -49,12 +64,19 @@ def build(
     flow: Salesflow, /, model: type[M], at: datetime | None, by: str | None, **fields: Any
 ) -> M:
     """Validate a command (a refusal is exit 2)."""
+    from pydantic import ValidationError
+
+    from domain.errors import InputError
     from domain.times import now
 
     when = at or now().astimezone(flow.settings.config.tz)
-    return model.model_validate(
-        {"at": when, "by": by if by is not None else flow.settings.user, **fields}
-    )
+    try:
+        return model.model_validate(
+            {"at": when, "by": by if by is not None else flow.settings.user, **fields}
+        )
+    except ValidationError as exc:
+        command = click.get_current_context(silent=True)
+        raise InputError(explain(exc, command.command if command else None)) from exc
 
 
 def recorded(done: Recorded[Any], what: str | None = None) -> None:
@@ -70,10 +92,15 @@ def deal() -> None:
 
 @deal.command("open")
 @click.argument("key", type=KEY)
-@click.option("--customer", required=True)
-@click.option("--title", required=True)
-@click.option("--owner", default=None, help="The salesperson (default: --by).")
-@click.option("--tender-expected", type=DATE, default=None)
+@click.option("--customer", required=True, help=f"The customer ({NAME}).")
+@click.option("--title", required=True, help=f"What the deal is for ({TEXT}).")
+@click.option("--owner", default=None, help=f"The salesperson (default: --by; {NAME}).")
+@click.option(
+    "--tender-expected",
+    type=DATE,
+    default=None,
+    help="When the tender is expected (not before --at).",
+)
 @write_options
 @pass_flow
 def open_(
@@ -123,7 +150,7 @@ def customer_step(flow: Salesflow, /, key: str, step: str, **when: Any) -> None:
 @write_options
 @pass_flow
 def collect(flow: Salesflow, /, key: str, element: str, text: str, **when: Any) -> None:
-    """Record one of the six assessment elements."""
+    """Record one of the six assessment elements (TEXT: at most 2,000 characters)."""
     from domain import commands as c
 
     recorded(
@@ -138,7 +165,7 @@ def collect(flow: Salesflow, /, key: str, element: str, text: str, **when: Any) 
     "scores",
     type=SCORE,
     multiple=True,
-    help="A factor's score 1-5; give every factor of the evaluation model.",
+    help="A factor's score, a whole number 1-5; give every factor of the evaluation model.",
 )
 @write_options
 @pass_flow
@@ -174,10 +201,12 @@ def assess(flow: Salesflow, /, key: str, scores: tuple[tuple[str, int], ...], **
 
 @deal.command()
 @click.argument("key", type=KEY)
-@click.option("--likelihood", type=float, default=None, help="Likelihood of closing, 0..1.")
-@click.option("--close-by", type=DATE, default=None, help="Expected close date.")
+@click.option(
+    "--likelihood", type=float, default=None, help="Likelihood of closing, 0..1 (0.65 for 65 %)."
+)
+@click.option("--close-by", type=DATE, default=None, help="Expected close date (not before --at).")
 @click.option("--grade", "grade_", type=choice(Grade), default=None, help="A grade by hand.")
-@click.option("--reason", default=None, help="Why, for a grade by hand.")
+@click.option("--reason", default=None, help=f"Why, for a grade by hand ({TEXT}).")
 @write_options
 @pass_flow
 def grade(
@@ -212,13 +241,15 @@ def grade(
 @click.argument("key", type=KEY)
 @click.argument("name")
 @click.option("--role", type=choice(Role), default="other")
-@click.option("--weight", type=float, default=None, help="Share of the decision, 0..1.")
+@click.option(
+    "--weight", type=float, default=None, help="Share of the decision, 0..1 (0.3 for 30 %)."
+)
 @write_options
 @pass_flow
 def stakeholder(
     flow: Salesflow, /, key: str, name: str, role: str, weight: float | None, **when: Any
 ) -> None:
-    """Record a person in the buying organisation."""
+    """Record a person in the buying organisation (NAME: at most 200 characters)."""
     from domain import commands as c
 
     cmd = build(flow, c.IdentifyStakeholder, key=key, name=name, role=role, weight=weight, **when)
@@ -228,13 +259,15 @@ def stakeholder(
 @deal.command("stakeholder-left")
 @click.argument("key", type=KEY)
 @click.argument("name")
-@click.option("--reason", default=None)
+@click.option("--reason", default=None, help=f"Why ({TEXT}).")
 @write_options
 @pass_flow
 def stakeholder_left(
     flow: Salesflow, /, key: str, name: str, reason: str | None, **when: Any
 ) -> None:
-    """Record that a person left the buying organisation or turned against us."""
+    """Record that a person left the buying organisation or turned against us.
+
+    NAME: a present stakeholder (at most 200 characters)."""
     from domain import commands as c
 
     cmd = build(flow, c.StakeholderLeaves, key=key, name=name, reason=reason, **when)
@@ -247,7 +280,7 @@ def stakeholder_left(
 @write_options
 @pass_flow
 def insider(flow: Salesflow, /, key: str, name: str, **when: Any) -> None:
-    """Record an insider (内线) found."""
+    """Record an insider (内线) found (NAME: at most 200 characters)."""
     from domain import commands as c
 
     recorded(flow.process.find_insider(build(flow, c.NamePerson, key=key, name=name, **when)))
@@ -259,7 +292,7 @@ def insider(flow: Salesflow, /, key: str, name: str, **when: Any) -> None:
 @write_options
 @pass_flow
 def engage(flow: Salesflow, /, key: str, name: str, **when: Any) -> None:
-    """Record a key person (关键人) engaged."""
+    """Record a key person (关键人) engaged (NAME: at most 200 characters)."""
     from domain import commands as c
 
     recorded(flow.process.engage(build(flow, c.NamePerson, key=key, name=name, **when)))
@@ -268,8 +301,8 @@ def engage(flow: Salesflow, /, key: str, name: str, **when: Any) -> None:
 @deal.command()
 @click.argument("key", type=KEY)
 @click.argument("kind", type=choice(ActivityKind))
-@click.option("--with", "with_whom", default=None, help="Who it was with (free text).")
-@click.option("--outcome", default=None, help="What came of it.")
+@click.option("--with", "with_whom", default=None, help=f"Who it was with (free text, {TEXT}).")
+@click.option("--outcome", default=None, help=f"What came of it ({TEXT}).")
 @write_options
 @pass_flow
 def activity(
@@ -307,7 +340,9 @@ def shortlist(flow: Salesflow, /, key: str, **when: Any) -> None:
 @write_options
 @pass_flow
 def influence(flow: Salesflow, /, key: str, criteria: tuple[str, ...], **when: Any) -> None:
-    """Record the procurement standard influenced in our favour."""
+    """Record the procurement standard influenced in our favour.
+
+    CRITERIA: the criteria now in our favour, each at most 2,000 characters."""
     from domain import commands as c
 
     cmd = build(flow, c.Influence, key=key, criteria=list(criteria), **when)
@@ -316,7 +351,7 @@ def influence(flow: Salesflow, /, key: str, criteria: tuple[str, ...], **when: A
 
 @deal.command()
 @click.argument("key", type=KEY)
-@click.option("--due", type=DATE, default=None, help="When bids are due.")
+@click.option("--due", type=DATE, default=None, help="When bids are due (not before --at).")
 @write_options
 @pass_flow
 def tender(flow: Salesflow, /, key: str, due: date | None, **when: Any) -> None:

@@ -11,15 +11,21 @@ from typing import Any
 import click
 
 from cli.context import Salesflow, pass_flow
-from cli.deal import build, choice, deal, recorded, write_options
+from cli.deal import NAME, TEXT, build, choice, deal, recorded, write_options
 from cli.types import AMOUNT, DATE, KEY
 from domain.vocabulary import LossReason
 
 
 @deal.command()
 @click.argument("key", type=KEY)
-@click.option("--price", type=AMOUNT, required=True)
-@click.option("--margin", type=float, default=None, metavar="FRACTION")
+@click.option("--price", type=AMOUNT, required=True, help="Above 0, at most 2 decimals.")
+@click.option(
+    "--margin",
+    type=float,
+    default=None,
+    metavar="FRACTION",
+    help="The target margin, between -1 and 1 (0.18 for 18 %).",
+)
 @click.option("--negotiated", is_flag=True, help="A negotiated bid (议标), no tender.")
 @write_options
 @pass_flow
@@ -54,7 +60,7 @@ def approve_contract(flow: Salesflow, /, key: str, **when: Any) -> None:
 
 @deal.command()
 @click.argument("key", type=KEY)
-@click.option("--value", type=AMOUNT, default=None)
+@click.option("--value", type=AMOUNT, default=None, help="Above 0, at most 2 decimals.")
 @write_options
 @pass_flow
 def sign(flow: Salesflow, /, key: str, value: Decimal | None, **when: Any) -> None:
@@ -67,7 +73,7 @@ def sign(flow: Salesflow, /, key: str, value: Decimal | None, **when: Any) -> No
 
 @deal.command()
 @click.argument("key", type=KEY)
-@click.option("--result", required=True)
+@click.option("--result", required=True, help=f"What came of it ({TEXT}).")
 @write_options
 @pass_flow
 def trial(flow: Salesflow, /, key: str, result: str, **when: Any) -> None:
@@ -79,7 +85,7 @@ def trial(flow: Salesflow, /, key: str, result: str, **when: Any) -> None:
 
 @deal.command("oil-analysis")
 @click.argument("key", type=KEY)
-@click.option("--result", required=True)
+@click.option("--result", required=True, help=f"What came of it ({TEXT}).")
 @write_options
 @pass_flow
 def oil_analysis(flow: Salesflow, /, key: str, result: str, **when: Any) -> None:
@@ -103,8 +109,8 @@ def advance(flow: Salesflow, /, key: str, **when: Any) -> None:
 
 @deal.command()
 @click.argument("key", type=KEY)
-@click.option("--reason", required=True)
-@click.option("--approved-by", required=True)
+@click.option("--reason", required=True, help=f"Why the milestones are skipped ({TEXT}).")
+@click.option("--approved-by", required=True, help=f"Who approved the exception ({NAME}).")
 @write_options
 @pass_flow
 def force(flow: Salesflow, /, key: str, reason: str, approved_by: str, **when: Any) -> None:
@@ -119,7 +125,7 @@ def force(flow: Salesflow, /, key: str, reason: str, approved_by: str, **when: A
 @deal.command()
 @click.argument("key", type=KEY)
 @click.option("--reason", required=True, type=choice(LossReason))
-@click.option("--competitor", default=None)
+@click.option("--competitor", default=None, help=f"Who won it ({NAME}).")
 @write_options
 @pass_flow
 def lose(flow: Salesflow, /, key: str, reason: str, competitor: str | None, **when: Any) -> None:
@@ -134,7 +140,7 @@ def _reasoned(name: str, doc: str) -> click.Command:
     """An outcome command that takes a reason: withdraw, abandon, nurture, reopen."""
 
     @click.argument("key", type=KEY)
-    @click.option("--reason", required=True)
+    @click.option("--reason", required=True, help=f"Why ({TEXT}).")
     @write_options
     @pass_flow
     def command(flow: Salesflow, /, key: str, reason: str, **when: Any) -> None:
@@ -156,11 +162,11 @@ reopen = _reasoned("reopen", "Bring a nurtured deal back to open.")
 
 @deal.command()
 @click.argument("key", type=KEY)
-@click.option("--customer", default=None, help="The customer's right name.")
-@click.option("--title", default=None, help="The deal's right title.")
-@click.option("--owner", default=None, help="The right salesperson.")
+@click.option("--customer", default=None, help=f"The customer's right name ({NAME}).")
+@click.option("--title", default=None, help=f"The deal's right title ({TEXT}).")
+@click.option("--owner", default=None, help=f"The right salesperson ({NAME}).")
 @click.option("--tender-expected", type=DATE, default=None, help="The right expected tender date.")
-@click.option("--reason", required=True, help="What was wrong.")
+@click.option("--reason", required=True, help=f"What was wrong ({TEXT}).")
 @write_options
 @pass_flow
 def correct(
@@ -194,11 +200,13 @@ def correct(
 @deal.command()
 @click.argument("key", type=KEY)
 @click.argument("seq", type=int)
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, help=f"What was wrong ({TEXT}).")
 @write_options
 @pass_flow
 def retract(flow: Salesflow, /, key: str, seq: int, reason: str, **when: Any) -> None:
-    """Say that entry SEQ was wrong: it no longer counts (it stays in the audit)."""
+    """Say that entry SEQ was wrong: it no longer counts (it stays in the audit).
+
+    SEQ: the entry's number in the deal's history (audit shows it; 1 is Opened)."""
     from domain import commands as c
 
     done = flow.process.retract(build(flow, c.Retract, key=key, seq=seq, reason=reason, **when))

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from cli.context import Salesflow
+from cli.types import explain
 from domain.errors import InputError, NotYet, SalesProcessError, UnknownDeal
 from projections.errors import ProjectionError
 
@@ -27,19 +28,6 @@ class Refused(click.ClickException):
     @property
     def exit_code(self) -> int:  # type: ignore[override]
         return self.code
-
-
-def explain(error: Any) -> str:
-    """A pydantic ``ValidationError`` as the options the user typed."""
-    parts = []
-    for e in error.errors():
-        where = ".".join(str(p) for p in e["loc"] if p != "__root__")
-        option = {"key": "KEY", "seq": "SEQ"}.get(where, f"--{where.replace('_', '-')}")
-        msg = e["msg"].removeprefix("Value error, ")
-        if where == "key":
-            msg = f"{e['input']!r} is not a deal key (1-64 letters, digits, '-', '_', '.')"
-        parts.append(f"{option}: {msg}" if where else msg)
-    return "; ".join(parts)
 
 
 def _loaded(module: str, name: str) -> tuple[type[BaseException], ...]:

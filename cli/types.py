@@ -31,7 +31,9 @@ class DealKey(click.ParamType[str]):
         text = str(value)
         if not _KEY.match(text):
             self.fail(
-                f"{text!r} is not a deal key (1-64 letters, digits, '-', '_', '.')", param, ctx
+                f"{text!r} is not a deal key (1-64 ASCII letters, digits, '-', '_', '.')",
+                param,
+                ctx,
             )
         return text
 
@@ -120,3 +122,33 @@ UNTIL = When(end_of_day=True)
 DATE = BusinessDate()
 SCORE = Score()
 AMOUNT = Amount()
+
+
+def explain(error: Any, command: click.Command | None = None) -> str:
+    """A pydantic ``ValidationError`` in the words the user typed: each field
+    named as its option or argument of ``command`` (``--score service``,
+    ``NAME``), the message without type codes or links, a hint where a
+    percentage was given for a fraction."""
+    typed: dict[str, str] = {}
+    for param in command.params if command is not None else ():
+        name = (param.name or "").rstrip("_")
+        typed[name] = (
+            param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+        )
+    parts = []
+    for e in error.errors(include_url=False):
+        loc = [str(p) for p in e["loc"] if p != "__root__"]
+        msg = e["msg"].removeprefix("Value error, ")
+        if not loc:
+            parts.append(msg)
+            continue
+        field, *inner = loc
+        where = typed.get(field) or {"key": "KEY", "seq": "SEQ"}.get(
+            field, f"--{field.replace('_', '-')}"
+        )
+        where = " ".join([where, *(f"#{int(i) + 1}" if i.isdigit() else i for i in inner)])
+        value = e.get("input")
+        if isinstance(value, int | float) and 1 < value <= 100 and "less than or equal to 1" in msg:
+            msg += f" (a fraction: {value:g} % is {value / 100:g})"
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts)

@@ -22,6 +22,8 @@ from pydantic import (
 
 from domain.vocabulary import (
     KEY_PATTERN,
+    NAME_MAX,
+    TEXT_MAX,
     ActivityKind,
     AssessmentElement,
     AssessmentFactor,
@@ -39,8 +41,8 @@ def _not_future(at: datetime) -> datetime:
 
 
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)]
 When = Annotated[AwareDatetime, AfterValidator(_not_future)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Amount = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=2)]

@@ -9,6 +9,9 @@ from enum import StrEnum
 
 #: A deal's business key: 1-64 ASCII letters, digits, '-', '_' and '.'.
 KEY_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+#: The longest name (a person, a customer) and free text (a note, a reason) kept.
+NAME_MAX = 200
+TEXT_MAX = 2000
 
 
 class Stage(StrEnum):

@@ -127,3 +127,34 @@ def test_correct_puts_the_details_right_and_the_audit_keeps_both(sf: Sf) -> None
     audit = sf.json("audit", "K-1")
     assert audit[0]["data"]["customer"] == "Ningxa" and audit[1]["data"]["customer"] == "Ningxia"
     assert "at least one" in sf("deal", "correct", "K-1", "--reason", "x", code=2).stderr
+
+
+def test_every_option_s_help_states_its_limits(sf: Sf) -> None:
+    opened = sf("deal", "open", "--help").stdout
+    assert "at most 200 characters" in opened and "at most 2,000 characters" in opened
+    assert "0..1 (0.65 for 65 %)" in sf("deal", "grade", "--help").stdout
+    assert "whole number 1-5" in sf("deal", "assess", "--help").stdout
+    bid = sf("deal", "bid", "--help").stdout
+    assert "Above 0, at most 2 decimals" in bid and "between -1 and 1" in bid
+    assert "NAME: at most 200 characters" in sf("deal", "insider", "--help").stdout
+
+
+def test_refusals_name_the_options_as_typed_and_hint_at_fractions(sf: Sf) -> None:
+    _open(sf)
+    scores = [
+        a
+        for f in ("project_level", "funding", "technical_fit", "relationship")
+        for a in ("--score", f"{f}=4")
+    ]
+    rest = [
+        a
+        for f in ("customer_credit", "product", "price", "solution")
+        for a in ("--score", f"{f}=4")
+    ]
+    refused = sf("deal", "assess", "K-1", *scores, *rest, "--score", "service=9", code=2).stderr
+    assert "--score service:" in refused and "scores" not in refused
+    assert "NAME:" in sf("deal", "insider", "K-1", " ", code=2).stderr
+    grade = ("deal", "grade", "K-1", "--likelihood", "65", "--close-by", "2026-12-01")
+    assert "65 % is 0.65" in sf(*grade, code=2).stderr
+    assert "ASCII letters" in sf("deal", "show", "bad key!", code=2).stderr
+    assert "https://" not in refused
