@@ -86,7 +86,12 @@ def movement(flow: Salesflow, start: datetime, end: datetime, as_json: bool, as_
     if as_json:
         emit_json(doc)
     elif as_csv:
+        # Two sections: the deals, then (after a blank line) the totals.
         emit_csv(doc["deals"], columns)
+        click.echo("")
+        counts = {"open_at_start": doc["open_at_start"], "open_at_end": doc["open_at_end"]}
+        totals = [{"total": k, "count": v} for k, v in {**counts, **doc["totals"]}.items()]
+        emit_csv(totals, ("total", "count"))
     else:
         t = doc["totals"]
         click.echo(

@@ -9,6 +9,7 @@ own ``Salesflow`` through click's ``obj``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -69,8 +70,21 @@ class Salesflow:
             workers=workers or self.settings.rebuild_workers,
         )
 
+    def exists(self) -> bool:
+        """Whether the store is there (a SQLite file may not be yet)."""
+        store = self.settings.store
+        return store.kind != "sqlite" or Path(store.path).exists()
+
+    def reading(self) -> None:
+        """A read never creates a store: refused when there is none yet."""
+        if not self.exists():
+            from domain.errors import StoreMissing
+
+            raise StoreMissing(self.settings.store.path)
+
     def fresh(self) -> ReadStore:
         """The read models, first brought up to the head of the event log."""
+        self.reading()
         self.projector().catch_up()
         return self.read
 

@@ -26,7 +26,7 @@ def demo(flow: Salesflow, into_existing: bool) -> None:
     from domain.times import now
     from projections import queries
 
-    if not into_existing:
+    if not into_existing and flow.exists():
         keys = [r["key"] for r in flow.fresh().query(f"SELECT key FROM {_pipeline(flow)}")]
         others = sorted(set(keys) - set(samples()))
         if others:

@@ -7,6 +7,7 @@ each command imports what it needs when it runs.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -61,6 +62,9 @@ class SalesflowGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_stdout()  # the reader stopped reading (| head): nothing more to say
+            raise click.exceptions.Exit(0) from None
         except InputError as exc:
             raise Refused(str(exc), 2) from exc
         except UnknownDeal as exc:
@@ -75,7 +79,8 @@ class SalesflowGroup(click.Group):
             raise
 
 
-@click.group(cls=SalesflowGroup)
+@click.group(cls=SalesflowGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="salesflow", prog_name="salesflow")
 @click.option(
     "--store",
     envvar="SALESFLOW_STORE",
@@ -119,6 +124,23 @@ def _register() -> None:
 _register()
 
 
+def _quiet_stdout() -> None:
+    """Send what is left for stdout nowhere: its reader has gone."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main() -> None:
-    """The console script."""
-    cli(prog_name="salesflow")
+    """The console script. Piped into a reader that stops early (``| head``),
+    it exits 0 quietly, as command-line tools do."""
+    code: Any = 0
+    try:
+        cli(prog_name="salesflow")
+    except SystemExit as done:
+        code = done.code
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        code = 0
+    sys.exit(code)

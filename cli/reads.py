@@ -13,6 +13,7 @@ from cli.context import Salesflow, pass_flow
 from cli.output import emit_csv, emit_json, emit_table
 from cli.types import KEY, UNTIL
 from domain.errors import InputError
+from domain.vocabulary import Outcome, Stage
 from projections.cells import plain
 from projections.schema import PROJECTION
 
@@ -71,6 +72,22 @@ LOSS_COLUMNS = (
 )
 
 
+def _filter_options(f: Any) -> Any:
+    """--owner, --stage and --outcome, each narrowing the rows to one value."""
+    f = click.option("--outcome", type=_choice(Outcome), help="Only deals with this outcome.")(f)
+    f = click.option("--stage", type=_choice(Stage), help="Only deals in this stage.")(f)
+    return click.option("--owner", default=None, help="Only this salesperson's deals.")(f)
+
+
+def _choice(enum: Any) -> click.Choice[str]:
+    return click.Choice([e.value for e in enum])
+
+
+def _only(rows: list[dict[str, Any]], **wanted: str | None) -> list[dict[str, Any]]:
+    """The rows whose columns hold the wanted values (None: any)."""
+    return [r for r in rows if all(v is None or r.get(k) == v for k, v in wanted.items())]
+
+
 def _format_options(f: Any) -> Any:
     f = click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")(f)
     return click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")(f)
@@ -102,14 +119,18 @@ def _zone(flow: Salesflow) -> str:
 
 
 @click.command()
-@click.option("--as-of", type=UNTIL, default=None)
-@click.option("--known-at", type=UNTIL, default=None)
+@click.option("--as-of", type=UNTIL, default=None, help="The pipeline as it stood then.")
+@click.option("--known-at", type=UNTIL, default=None, help="Only what was recorded by then.")
+@_filter_options
 @_format_options
 @pass_flow
 def pipeline(
     flow: Salesflow,
     as_of: datetime | None,
     known_at: datetime | None,
+    owner: str | None,
+    stage: str | None,
+    outcome: str | None,
     as_json: bool,
     as_csv: bool,
 ) -> None:
@@ -124,6 +145,7 @@ def pipeline(
         from projections.asof import pipeline_as_of
 
         rows = pipeline_as_of(read, flow.settings.config, as_of or now(), known_at)
+    rows = _only(rows, owner=owner, stage=stage, outcome=outcome)
     _emit(rows, PIPELINE_COLUMNS, as_json, as_csv, PIPELINE_SHORT, _zone(flow))
 
 
@@ -157,20 +179,33 @@ def audit(flow: Salesflow, key: str, as_json: bool, as_csv: bool) -> None:
 
 
 @click.command()
+@_filter_options
 @_format_options
 @pass_flow
-def losses(flow: Salesflow, as_json: bool, as_csv: bool) -> None:
+def losses(
+    flow: Salesflow,
+    owner: str | None,
+    stage: str | None,
+    outcome: str | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
     """Lost, withdrawn and abandoned deals, with what explains them."""
     from projections import queries
 
-    rows = queries.losses(flow.fresh(), flow.settings.config.tz)
+    read = flow.fresh()
+    rows = queries.losses(read, flow.settings.config.tz)
+    if owner is not None:
+        owners = {r["deal_id"]: r["owner"] for r in queries.owners(read)}
+        rows = [r for r in rows if owners.get(r["deal_id"]) == owner]
+    rows = _only(rows, stage=stage, outcome=outcome)
     if as_json or as_csv:
         _emit(rows, LOSS_COLUMNS, as_json, as_csv)
         return
     if not rows:
         click.echo("(none)")
     for r in rows:
-        click.echo(f"{r['key']}  {r['outcome']} at {r['stage']}: {r['explanation']}")
+        click.echo(f"{r['key']}  {r['explanation']}")
 
 
 @click.command()
@@ -203,6 +238,7 @@ def projections() -> None:
 @pass_flow
 def status(flow: Salesflow, as_json: bool) -> None:
     """Each projection's position, the head of the log and the lag."""
+    flow.reading()
     s = flow.projector().status()
     doc = [{"name": s.name, "position": s.position, "head": s.head, "lag": s.lag}]
     if as_json:
@@ -232,6 +268,7 @@ def rebuild(flow: Salesflow, name: str, workers: int | None) -> None:
         raise click.BadParameter(f"{workers} is not in 1..{MAX_WORKERS}", param_hint="--workers")
     from projections.rebuild import rebuild as rebuild_all
 
+    flow.reading()
     projector = flow.projector(workers)
     total = projector.head()
     with click.progressbar(length=total, label=f"rebuilding {name}", file=None) as bar:
@@ -245,6 +282,7 @@ def rebuild(flow: Salesflow, name: str, workers: int | None) -> None:
 @pass_flow
 def run(flow: Salesflow, interval: float, once: bool) -> None:
     """Follow the event log live, keeping the read models current (Ctrl-C stops)."""
+    flow.reading()
     projector = flow.projector()
     if once:
         click.echo(f"{projector.name}: {projector.catch_up()} events applied")

@@ -202,27 +202,39 @@ _CHECKS = (
 
 
 def loss_explanation(state: DealState) -> str:
-    """Why the deal ended, in the process's terms, naming the milestone ids."""
+    """Why the deal ended, in the process's terms, naming each milestone id it
+    rests on once: the outcome, a price fight, each forced advance with who
+    approved it, a lapsed insider, a failed assessment, then the milestones
+    still missing that none of those named."""
     stage = state.stage
-    missing = _ids(state.missing_milestones)
     if state.outcome is Outcome.lost:
         to = f" to {state.competitor}" if state.competitor else ""
         parts = [f"Lost at {stage.value} on {state.outcome_reason}{to}."]
     else:
         parts = [f"{state.outcome.value.capitalize()} at {stage.value}: {state.outcome_reason}."]
+    named: set[Milestone] = set()
     if is_price_fight(state):
         parts.append(
             "Price fight: standard_influenced was never met, so the bid was judged on price."
         )
+        named.add(Milestone.standard_influenced)
     for f in state.forced_advances:
-        parts.append(f"Forced {f.from_stage.value} -> {f.to_stage.value} past {_ids(f.missing)}.")
+        parts.append(
+            f"Forced {f.from_stage.value} -> {f.to_stage.value} past {_ids(f.missing)}"
+            f" (approved by {f.approved_by}: {f.reason})."
+        )
+        named.update(f.missing)
     if insider_lapsed(state):
         parts.append("insider_found lapsed: the last insider left.")
+        named.add(Milestone.insider_found)
     if assessment_failed(state):
         parts.append("opportunity_assessed failed in the evaluation model.")
-    if missing:
-        parts.append(f"Missing milestones: {missing}.")
-    else:
+        named.add(Milestone.opportunity_assessed)
+    rest = [m for m in state.missing_milestones if m not in named]
+    if rest:
+        also = "Also missing" if named else "Missing milestones"
+        parts.append(f"{also}: {_ids(rest)}.")
+    elif not state.missing_milestones:
         parts.append("Every milestone up to this stage was met.")
     return " ".join(parts)
 

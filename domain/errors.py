@@ -151,5 +151,12 @@ class StoreHoldsOtherDeals(SalesProcessError):
         self.others = others
 
 
+class StoreMissing(SalesProcessError):
+    """Raised when a read command names a SQLite store that does not exist."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"no store at {path}; write a deal or run demo to create it")
+
+
 class StoreError(SalesProcessError):
     """Raised when the event store cannot be reached or used."""

@@ -71,6 +71,11 @@ def losses(read: ReadStore, tz: ZoneInfo) -> list[dict[str, Any]]:
     return [_typed(LOSSES, r, tz) for r in rows]
 
 
+def owners(read: ReadStore) -> list[dict[str, Any]]:
+    """Each deal's id and owner (to narrow other read models by owner)."""
+    return read.query(f"SELECT deal_id, owner FROM {read.table(PIPELINE)}")
+
+
 def entries(read: ReadStore, key: str | None = None) -> dict[str, list[Entry[DealEvent]]]:
     """Deals' histories as projected into the audit trail (one deal, or all)."""
     where, params = (

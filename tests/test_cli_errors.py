@@ -81,8 +81,31 @@ def test_refusals_by_the_domain_exit_1_and_say_why(sf: Sf, args: list[str], need
 
 
 def test_an_unknown_deal_in_show_and_audit_exits_1(sf: Sf) -> None:
+    sf("deal", "open", "K-1", "--customer", "C", "--title", "T", "--at", "2026-07-01")
     assert "no deal" in sf("deal", "show", "NOPE", code=1).stderr
     assert "no deal" in sf("audit", "NOPE", code=1).stderr
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        ["pipeline"],
+        ["deal", "show", "K-1"],
+        ["audit", "K-1"],
+        ["losses"],
+        ["diagnose", "K-1"],
+        ["replay", "K-1"],
+        ["movement", "--from", "2026-01-01", "--to", "2026-02-01"],
+        ["projections", "status"],
+        ["export", "--format", "csv", "--out", "x"],
+    ],
+)
+def test_a_read_of_a_sqlite_store_that_does_not_exist_creates_nothing(
+    sf: Sf, tmp_path: Path, read: list[str]
+) -> None:
+    refused = sf(*read, code=1).stderr
+    assert "no store at" in refused and "demo" in refused
+    assert not (tmp_path / "cli.db").exists()
 
 
 def test_a_bad_store_url_or_config_exits_2(tmp_path: Path) -> None:
@@ -128,3 +151,36 @@ def test_export_to_parquet_and_a_clear_error_without_pyarrow(
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     refused = sf("export", "--format", "parquet", "--out", str(out), code=2)
     assert "salesflow[parquet]" in refused.stderr
+
+
+@pytest.mark.parametrize("args", [["pipeline"], ["pipeline", "--csv"], ["audit", "GEN-4-0000000"]])
+def test_a_reader_that_stops_early_leaves_a_quiet_exit_0(tmp_path: Path, args: list[str]) -> None:
+    import os
+    import subprocess
+
+    from tests.conftest import make_flow
+    from tests.support import generate
+
+    url = f"sqlite:///{tmp_path / 'many.db'}"
+    flow = make_flow(url)
+    generate(flow.process, 8000, seed=4)
+    flow.fresh()
+    flow.close()
+    env = {**os.environ, "SALESFLOW_STORE": url, "SALESFLOW_TZ": "UTC"}
+    command = [sys.executable, "-m", "cli", *args]
+    if args[0] == "audit":  # a short output: the reader has gone before it is written
+        command = [
+            sys.executable,
+            "-c",
+            "import time, runpy; time.sleep(0.5); runpy.run_module('cli', run_name='__main__')",
+            *args,
+        ]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    if args[0] == "audit":
+        proc.stdout.close()
+    else:
+        proc.stdout.readline()
+        proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""

@@ -158,3 +158,42 @@ def test_refusals_name_the_options_as_typed_and_hint_at_fractions(sf: Sf) -> Non
     assert "65 % is 0.65" in sf(*grade, code=2).stderr
     assert "ASCII letters" in sf("deal", "show", "bad key!", code=2).stderr
     assert "https://" not in refused
+
+
+def test_version_and_h(sf: Sf) -> None:
+    assert sf("--version").stdout.startswith("salesflow, version ")
+    assert sf("-h").stdout.startswith("Usage: ")
+    assert "Record an insider" in sf("deal", "insider", "-h").stdout
+
+
+def test_pipeline_and_losses_take_owner_stage_and_outcome(sf: Sf) -> None:
+    sf("demo")
+    everyone = sf.json("pipeline")
+    mine = sf.json("pipeline", "--owner", "xiao.zhang")
+    assert mine and {r["key"] for r in mine} < {r["key"] for r in everyone}
+    assert [r["stage"] for r in sf.json("pipeline", "--stage", "bidding")] == ["bidding"]
+    lost = sf.json("losses", "--outcome", "lost")
+    assert lost and {r["outcome"] for r in lost} == {"lost"}
+    assert sf.json("losses", "--owner", "nobody") == []
+    assert sf("pipeline", "--stage", "nowhere", code=2)
+
+
+def test_losses_name_who_approved_a_forced_advance_and_say_each_thing_once(sf: Sf) -> None:
+    sf("demo")
+    out = sf("losses").stdout
+    hebei = next(line for line in out.splitlines() if line.startswith("HB-2026-007"))
+    assert "(approved by " in hebei
+    assert hebei.count("standard_influenced") == 2  # the price fight and the forced advance
+    assert "lost at" not in hebei.lower().split("lost at", 1)[1]
+
+
+def test_movement_csv_ends_with_its_totals(sf: Sf) -> None:
+    sf("demo")
+    out = sf("movement", "--from", "2026-01-01", "--to", "2026-11-30", "--csv").stdout
+    deals, totals = out.split("\n\n")
+    assert deals.splitlines()[0].startswith("key,movements")
+    rows = dict(line.split(",") for line in totals.splitlines()[1:])
+    assert totals.splitlines()[0] == "total,count"
+    assert {"open_at_start", "open_at_end", "new", "won", "lost", "stalled"} <= set(rows)
+    doc = sf.json("movement", "--from", "2026-01-01", "--to", "2026-11-30")
+    assert int(rows["new"]) == doc["totals"]["new"]

@@ -173,7 +173,7 @@ def test_two_followers_end_with_the_same_tables_as_one(store_url: str) -> None:
 
 def test_a_read_sees_writes_made_by_another_process(store_url: str) -> None:
     flow = make_flow(store_url)
-    flow.fresh()
+    flow.read.ensure_schema()  # the store and its read models, made here first
     env = {**os.environ, "SALESFLOW_STORE": store_url, "SALESFLOW_USER": "other"}
     subprocess.run(
         [
