@@ -16,12 +16,17 @@ from projections.errors import ProjectionError, TrackingConflict
 from projections.rows import DealRows, Row
 from projections.schema import (
     AUDIT_TRAIL,
+    PROJECTION,
     SHADOW,
     TABLES,
     TRACKING_TABLE,
+    VERSION,
+    VERSION_TABLE,
     Table,
+    comment_sql,
     create_table_sql,
     key_index_sql,
+    sql_type,
 )
 from projections.store import (
     ENTRY_COLUMNS,
@@ -66,13 +71,57 @@ class PostgresReadStore(ReadStore):
             # Serialise first use: two processes creating tables at once would collide.
             self.conn.execute("SELECT pg_advisory_xact_lock(7261002)")
             self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
-            for t in TABLES:
-                for sql in create_table_sql(t, "postgresql", f"{self.schema}."):
-                    self.conn.execute(sql)
             self.conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.tracking}"
                 " (name text PRIMARY KEY, position bigint NOT NULL)"
             )
+            versions = f"{self.schema}.{VERSION_TABLE}"
+            self.conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {versions}"
+                " (name text PRIMARY KEY, version integer NOT NULL)"
+            )
+            row = self.conn.execute(
+                f"SELECT version FROM {versions} WHERE name = %s", (PROJECTION,)
+            ).fetchone()
+            if row is not None and row[0] == VERSION:
+                return
+            self._upgrade()
+            for t in TABLES:
+                for sql in create_table_sql(t, "postgresql", f"{self.schema}."):
+                    self.conn.execute(sql)
+                self.comment(t)
+            self.conn.execute(
+                f"INSERT INTO {versions} (name, version) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+                (PROJECTION, VERSION),
+            )
+
+    def comment(self, table: Table, suffix: str = "") -> None:
+        """What the table and each of its columns mean, for BI tools and psql's \\d+."""
+        from psycopg.sql import SQL, Literal
+
+        # COMMENT takes no parameters: the text goes in as a quoted literal.
+        for statement, text in comment_sql(table, self.table(table, suffix)):
+            self.conn.execute(SQL(statement.replace("%s", "{}")).format(Literal(text)))
+
+    def _upgrade(self) -> None:
+        """Read models of another version: the tables kept (with what users hung
+        on them), their missing columns added, emptied, and the projection sent
+        back to the first event."""
+        for t in TABLES:
+            if self.conn.execute("SELECT to_regclass(%s)", (self.table(t),)).fetchone() == (None,):
+                continue
+            for name, kind in t.columns:
+                self.conn.execute(
+                    f"ALTER TABLE {self.table(t)} ADD COLUMN IF NOT EXISTS {name}"
+                    f" {sql_type(kind, 'postgresql')}"
+                )
+            self.conn.execute(f"TRUNCATE {self.table(t)}")
+        prefix = part_tracking(PROJECTION, 0)[:-1]
+        self.conn.execute(
+            f"DELETE FROM {self.tracking} WHERE name = %s OR left(name, %s) = %s",
+            (PROJECTION, len(prefix), prefix),
+        )
 
     def position(self, name: str) -> int:
         row = self.conn.execute(
@@ -137,6 +186,7 @@ class PostgresShadowTables(ShadowTables):
                     t, "postgresql", f"{self.store.schema}.", SHADOW, key_index=False
                 ):
                     self.store.conn.execute(sql)
+                self.store.comment(t, SHADOW)
             self._drop_parts(name)
             with self.store.conn.cursor() as cur:
                 cur.executemany(
@@ -185,6 +235,7 @@ class PostgresShadowTables(ShadowTables):
             {
                 "table": self.store.table(table),
                 "ours": [f"{table.name}_pkey", f"{table.name}_key_idx"],
+                "comments": [text for _, text in comment_sql(table, table.name)],
             },
         ).fetchone()
         return bool(row and row[0])
@@ -271,7 +322,8 @@ SELECT c.oid IS NOT NULL AND (
     OR EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = c.oid)
     OR EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid)
     OR EXISTS (SELECT 1 FROM pg_description
-               WHERE classoid = 'pg_class'::regclass AND objoid = c.oid)
+               WHERE classoid = 'pg_class'::regclass AND objoid = c.oid
+               AND description <> ALL(%(comments)s))
 )
 FROM (SELECT to_regclass(%(table)s) AS oid) t
 LEFT JOIN pg_class c ON c.oid = t.oid

@@ -123,8 +123,19 @@ def _parquet(table: Table, rows: list[dict[str, Any]], path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    # The schema comes from the table, not from the data: a column that holds
+    # only nulls keeps its declared type, and every export has the same shape.
+    types = {
+        "text": pa.string(),
+        "int": pa.int64(),
+        "real": pa.float64(),
+        "bool": pa.bool_(),
+        "ts": pa.timestamp("us", tz="UTC"),
+        "json": pa.string(),
+    }
+    schema = pa.schema([(name, types[kind]) for name, kind in table.columns])
     columns = {
         c: [csv_cell(r[c]) if isinstance(r[c], list | dict) else r[c] for r in rows]
         for c in table.column_names
     }
-    pq.write_table(pa.table(columns), path)
+    pq.write_table(pa.table(columns, schema=schema), path)

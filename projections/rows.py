@@ -188,7 +188,7 @@ def audit_rows(deal: Deal) -> list[Row]:
     return rows
 
 
-def _period_row(deal: Deal, n: int, p: MilestonePeriod, forced: bool) -> Row:
+def _period_row(deal: Deal, n: int, p: MilestonePeriod, forced: bool, retracted: bool) -> Row:
     """A period in which a milestone was met."""
     m = p.milestone
     return MILESTONE_TABLE.row(
@@ -206,6 +206,7 @@ def _period_row(deal: Deal, n: int, p: MilestonePeriod, forced: bool) -> Row:
         ended_by_seq=p.ended_by_seq,
         ended_how=p.ended_how,
         forced_past=forced,
+        retracted=retracted,
     )
 
 
@@ -226,6 +227,7 @@ def _never_met_row(deal: Deal, n: int, m: Milestone) -> Row:
         ended_by_seq=None,
         ended_how="forced past, never met",
         forced_past=True,
+        retracted=False,
     )
 
 
@@ -264,8 +266,10 @@ def milestone_rows(deal: Deal) -> list[Row]:
             for p, r in retracted_periods
             if p.milestone is m
         ]
-        periods = [*mine, *gone] if gone else mine
-        rows.extend(_period_row(deal, n, p, forced) for n, p in enumerate(periods, 1))
+        rows.extend(_period_row(deal, n, p, forced, False) for n, p in enumerate(mine, 1))
+        first = len(mine) + 1
+        rows.extend(_period_row(deal, n, p, forced, True) for n, p in enumerate(gone, first))
+        periods = [*mine, *gone]
         if forced and not mine:
             rows.append(_never_met_row(deal, len(periods) + 1, m))
     return rows

@@ -12,6 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PROJECTION = "reporting"
+#: The read models' version: raised whenever a table's columns or the way its
+#: rows are made changes. A store whose read models are of another version has
+#: them dropped and rebuilt from the first event on first use.
+VERSION = 2
+#: Where each projection's version is kept.
+VERSION_TABLE = "salesflow_schema"
 TRACKING_TABLE = "salesflow_tracking"
 #: A rebuild writes into tables of this suffix, then swaps them in at once.
 SHADOW = "__rebuild"
@@ -28,7 +34,10 @@ class Table:
     """
 
     name: str
-    columns: tuple[tuple[str, str], ...]
+    #: What a row is, for people (and PostgreSQL's COMMENT ON TABLE).
+    about: str
+    #: Each column: its name, its type and its meaning (COMMENT ON COLUMN).
+    spec: tuple[tuple[str, str, str], ...]
     key: tuple[str, ...]
     by_key: bool = True
     #: Makes one row from its columns by name: ``PIPELINE.row(deal_id=..., ...)``
@@ -39,8 +48,18 @@ class Table:
         object.__setattr__(self, "row", _row_maker(self.name, self.column_names))
 
     @property
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        """Each column's name and type."""
+        return tuple((name, kind) for name, kind, _ in self.spec)
+
+    @property
     def column_names(self) -> tuple[str, ...]:
-        return tuple(c for c, _ in self.columns)
+        return tuple(name for name, _, _ in self.spec)
+
+    @property
+    def meanings(self) -> dict[str, str]:
+        """Each column's meaning, by name."""
+        return {name: meaning for name, _, meaning in self.spec}
 
 
 def _row_maker(name: str, columns: tuple[str, ...]) -> Callable[..., tuple[Any, ...]]:
@@ -80,51 +99,57 @@ _SQL_TYPES = {
 
 PIPELINE = Table(
     "pipeline",
+    "One row per deal: where it stands now.",
     (
-        ("deal_id", "text"),
-        ("key", "text"),
-        ("customer", "text"),
-        ("title", "text"),
-        ("owner", "text"),
-        ("stage", "text"),
-        ("outcome", "text"),
-        ("grade", "text"),
-        ("engagement", "text"),
-        ("customer_step", "text"),
-        ("expected_stage", "text"),
-        ("alignment", "text"),
-        ("missing_milestones", "text"),
-        ("forced_count", "int"),
-        ("win_probability", "real"),
-        ("win_probability_explained", "text"),
-        ("stage_entered_at", "ts"),
-        ("stage_entered_recorded_at", "ts"),
-        ("tender_expected", "text"),
-        ("last_activity_at", "ts"),
-        ("opened_at", "ts"),
-        ("closed_at", "ts"),
-        ("version", "int"),
-        ("updated_recorded_at", "ts"),
+        ("deal_id", "text", "The deal's id (a uuid5 of its key: fixed for a key)."),
+        ("key", "text", "The deal's business key."),
+        ("customer", "text", "The customer (as corrected, if it was)."),
+        ("title", "text", "What the deal is for."),
+        ("owner", "text", "The salesperson."),
+        ("stage", "text", "Our sales stage (development .. implementation)."),
+        ("outcome", "text", "open, won, lost, withdrawn, abandoned or nurture."),
+        ("grade", "text", "The customer grade A-D; null until graded."),
+        ("engagement", "text", "The effort the grade deserves (pursue .. deprioritize)."),
+        ("customer_step", "text", "The customer's procurement step last observed; null if none."),
+        ("expected_stage", "text", "The stage that mirrors the customer's step."),
+        ("alignment", "text", "unknown, behind, ahead or aligned."),
+        (
+            "missing_milestones",
+            "text",
+            "Unmet milestones up to max(stage, expected stage), ';'-joined.",
+        ),
+        ("forced_count", "int", "How many forced advances the deal had."),
+        ("win_probability", "real", "base(stage) x 0.5^(milestones forced past, still unmet)."),
+        ("win_probability_explained", "text", "How the win probability was made."),
+        ("stage_entered_at", "ts", "When the deal entered its stage (business time)."),
+        ("stage_entered_recorded_at", "ts", "When that was recorded."),
+        ("tender_expected", "text", "The expected tender date, YYYY-MM-DD."),
+        ("last_activity_at", "ts", "The latest activity (business time); null if none."),
+        ("opened_at", "ts", "When the deal was opened (business time)."),
+        ("closed_at", "ts", "When it was lost, withdrawn or abandoned; else null."),
+        ("version", "int", "The deal's version: the seq of its latest entry."),
+        ("updated_recorded_at", "ts", "When its latest entry was recorded."),
     ),
     ("deal_id",),
 )
 
 STAGE_HISTORY = Table(
     "stage_history",
+    "One row per stay of a deal in a stage (a retracted stage move leaves no stay).",
     (
-        ("deal_id", "text"),
-        ("key", "text"),
-        ("stay", "int"),
-        ("stage", "text"),
-        ("entered_at", "ts"),
-        ("entered_recorded_at", "ts"),
-        ("entered_seq", "int"),
-        ("left_at", "ts"),
-        ("left_recorded_at", "ts"),
-        ("left_seq", "int"),
-        ("left_how", "text"),
-        ("skipped_milestones", "text"),
-        ("duration_days", "real"),
+        ("deal_id", "text", "The deal's id."),
+        ("key", "text", "The deal's business key."),
+        ("stay", "int", "1 for the first stay, then 2, 3, ..."),
+        ("stage", "text", "The stage of the stay."),
+        ("entered_at", "ts", "When the deal entered the stage (business time)."),
+        ("entered_recorded_at", "ts", "When that was recorded."),
+        ("entered_seq", "int", "The entry that moved it in (1: Opened)."),
+        ("left_at", "ts", "When it left the stage; null while it is there."),
+        ("left_recorded_at", "ts", "When that was recorded."),
+        ("left_seq", "int", "The entry that moved it out or closed it."),
+        ("left_how", "text", "advanced, forced, lost, withdrawn or abandoned; null while in it."),
+        ("skipped_milestones", "text", "The milestones a forced advance skipped, ';'-joined."),
+        ("duration_days", "real", "Days from entering to leaving; null while in it."),
     ),
     ("deal_id", "stay"),
     by_key=False,
@@ -132,21 +157,22 @@ STAGE_HISTORY = Table(
 
 AUDIT_TRAIL = Table(
     "audit_trail",
+    "One row per entry of a deal's history, retracted ones marked, both clocks.",
     (
-        ("deal_id", "text"),
-        ("key", "text"),
-        ("seq", "int"),
-        ("event", "text"),
-        ("occurred_at", "ts"),
-        ("recorded_at", "ts"),
-        ("actor", "text"),
-        ("stage", "text"),
-        ("summary", "text"),
-        ("data", "json"),
-        ("note", "text"),
-        ("retracted", "bool"),
-        ("retracted_recorded_at", "ts"),
-        ("retracted_by_seq", "int"),
+        ("deal_id", "text", "The deal's id."),
+        ("key", "text", "The deal's business key."),
+        ("seq", "int", "The entry's number in the deal's history (1 is Opened)."),
+        ("event", "text", "The event class, such as InsiderFound or StageForced."),
+        ("occurred_at", "ts", "When it happened in the world (business time)."),
+        ("recorded_at", "ts", "When it was recorded."),
+        ("actor", "text", "Who recorded it."),
+        ("stage", "text", "The deal's stage at occurred_at."),
+        ("summary", "text", "A one-line summary."),
+        ("data", "json", "The event's own fields."),
+        ("note", "text", "The note given with it; null if none."),
+        ("retracted", "bool", "Whether a later entry retracted it."),
+        ("retracted_recorded_at", "ts", "When the retraction was recorded."),
+        ("retracted_by_seq", "int", "The retraction's seq."),
     ),
     ("deal_id", "seq"),
     by_key=False,
@@ -154,21 +180,27 @@ AUDIT_TRAIL = Table(
 
 MILESTONES = Table(
     "milestones",
+    "One row per deal, milestone and period in which it was met (or forced past, never met).",
     (
-        ("deal_id", "text"),
-        ("key", "text"),
-        ("milestone", "text"),
-        ("milestone_stage", "text"),
-        ("period", "int"),
-        ("met", "bool"),
-        ("met_from", "ts"),
-        ("met_from_recorded_at", "ts"),
-        ("met_by_seq", "int"),
-        ("met_until", "ts"),
-        ("met_until_recorded_at", "ts"),
-        ("ended_by_seq", "int"),
-        ("ended_how", "text"),
-        ("forced_past", "bool"),
+        ("deal_id", "text", "The deal's id."),
+        ("key", "text", "The deal's business key."),
+        ("milestone", "text", "The milestone's id."),
+        ("milestone_stage", "text", "The stage the milestone belongs to."),
+        ("period", "int", "1 for the first period, then 2, 3, ..."),
+        ("met", "bool", "True for a period in which it was met."),
+        ("met_from", "ts", "When the period began (business time)."),
+        ("met_from_recorded_at", "ts", "When that was recorded."),
+        ("met_by_seq", "int", "The entry that met it."),
+        ("met_until", "ts", "When the period ended; null while it lasts."),
+        ("met_until_recorded_at", "ts", "When that was recorded."),
+        ("ended_by_seq", "int", "The entry that ended it."),
+        ("ended_how", "text", "stakeholder left, assessment failed, retracted, or null."),
+        ("forced_past", "bool", "Whether a forced advance skipped the milestone."),
+        (
+            "retracted",
+            "bool",
+            "True when the fact that met it was retracted: count met periods with retracted false.",
+        ),
     ),
     ("deal_id", "milestone", "period"),
     by_key=False,
@@ -176,23 +208,32 @@ MILESTONES = Table(
 
 LOSSES = Table(
     "losses",
+    "One row per lost, withdrawn or abandoned deal, with what explains it.",
     (
-        ("deal_id", "text"),
-        ("key", "text"),
-        ("customer", "text"),
-        ("outcome", "text"),
-        ("stage", "text"),
-        ("reason", "text"),
-        ("competitor", "text"),
-        ("missing_milestones", "text"),
-        ("forced_advances", "json"),
-        ("forced_count", "int"),
-        ("price_fight", "bool"),
-        ("opened_at", "ts"),
-        ("closed_at", "ts"),
-        ("closed_recorded_at", "ts"),
-        ("days_in_pipeline", "int"),
-        ("explanation", "text"),
+        ("deal_id", "text", "The deal's id."),
+        ("key", "text", "The deal's business key."),
+        ("customer", "text", "The customer."),
+        ("outcome", "text", "lost, withdrawn or abandoned."),
+        ("stage", "text", "The stage at which it closed."),
+        ("reason", "text", "A loss reason for a lost deal; free text otherwise."),
+        ("competitor", "text", "Who won a lost deal; null if not known."),
+        ("missing_milestones", "text", "Unmet milestones up to its stage, ';'-joined."),
+        (
+            "forced_advances",
+            "json",
+            "Each forced advance: from, to, missing, reason, approver, at.",
+        ),
+        ("forced_count", "int", "How many forced advances it had."),
+        (
+            "price_fight",
+            "bool",
+            "Lost at bidding or negotiation with the standard never influenced.",
+        ),
+        ("opened_at", "ts", "When it was opened (business time)."),
+        ("closed_at", "ts", "When it closed (business time)."),
+        ("closed_recorded_at", "ts", "When the closing was recorded."),
+        ("days_in_pipeline", "int", "Calendar days from opening to closing."),
+        ("explanation", "text", "Why it ended, naming the milestone ids it rests on."),
     ),
     ("deal_id",),
 )
@@ -219,6 +260,19 @@ def create_table_sql(
     if key_index and table.by_key:
         sql.append(key_index_sql(table, prefix, suffix))
     return sql
+
+
+def comment_sql(table: Table, name: str) -> list[tuple[str, str]]:
+    """PostgreSQL's COMMENT statements (each with its text) for a table named
+    ``name``: the table's meaning and each column's."""
+    out = [(f"COMMENT ON TABLE {name} IS %s", table.about)]
+    out += [(f"COMMENT ON COLUMN {name}.{c} IS %s", m) for c, _, m in table.spec]
+    return out
+
+
+def sql_type(kind: str, dialect: str) -> str:
+    """The SQL type of a column type in a dialect."""
+    return _SQL_TYPES[dialect][kind]
 
 
 def key_index_sql(table: Table, prefix: str = "", suffix: str = "") -> str:

@@ -16,12 +16,16 @@ from projections.errors import ProjectionError, TrackingConflict
 from projections.rows import DealRows
 from projections.schema import (
     AUDIT_TRAIL,
+    PROJECTION,
     SHADOW,
     TABLES,
     TRACKING_TABLE,
+    VERSION,
+    VERSION_TABLE,
     Table,
     create_table_sql,
     key_index_sql,
+    sql_type,
 )
 from projections.store import (
     ENTRY_COLUMNS,
@@ -83,12 +87,46 @@ class SQLiteReadStore(ReadStore):
         return f"{table.name}{suffix}"
 
     def ensure_schema(self) -> None:
+        with self.write():
+            self.conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE}"
+                " (name TEXT PRIMARY KEY, position INTEGER NOT NULL)"
+            )
+            self.conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE}"
+                " (name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+            )
+            row = self.conn.execute(
+                f"SELECT version FROM {VERSION_TABLE} WHERE name = ?", (PROJECTION,)
+            ).fetchone()
+            if row is not None and row[0] == VERSION:
+                return
+            self._upgrade()
+            for t in TABLES:
+                for sql in create_table_sql(t, "sqlite"):
+                    self.conn.execute(sql)
+            self.conn.execute(
+                f"INSERT OR REPLACE INTO {VERSION_TABLE} (name, version) VALUES (?, ?)",
+                (PROJECTION, VERSION),
+            )
+
+    def _upgrade(self) -> None:
+        """Read models of another version: the tables kept (what users hung on
+        them too), their missing columns added, emptied, and the projection
+        sent back to the first event."""
         for t in TABLES:
-            for sql in create_table_sql(t, "sqlite"):
-                self.conn.execute(sql)
+            have = [r[1] for r in self.conn.execute(f"PRAGMA table_info({t.name})")]
+            if not have:
+                continue
+            for name, kind in t.columns:
+                if name not in have:
+                    sql_kind = sql_type(kind, "sqlite")
+                    self.conn.execute(f"ALTER TABLE {t.name} ADD COLUMN {name} {sql_kind}")
+            self.conn.execute(f"DELETE FROM {t.name}")
+        prefix = part_tracking(PROJECTION, 0)[:-1]
         self.conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE}"
-            " (name TEXT PRIMARY KEY, position INTEGER NOT NULL)"
+            f"DELETE FROM {TRACKING_TABLE} WHERE name = ? OR substr(name, 1, ?) = ?",
+            (PROJECTION, len(prefix), prefix),
         )
 
     def position(self, name: str) -> int:

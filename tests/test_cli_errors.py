@@ -184,3 +184,21 @@ def test_a_reader_that_stops_early_leaves_a_quiet_exit_0(tmp_path: Path, args: l
         proc.stdout.close()
     assert proc.wait(timeout=60) == 0
     assert proc.stderr.read() == b""
+
+
+def test_parquet_exports_have_the_declared_types_whatever_the_data(sf: Sf, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from projections.schema import TABLES
+
+    sf("deal", "open", "K-1", "--customer", "C", "--title", "T", "--at", "2026-07-01")
+    sf("export", "--format", "parquet", "--out", str(tmp_path / "one"))
+    sf("demo", "--into-existing")
+    sf("export", "--format", "parquet", "--out", str(tmp_path / "many"))
+    for t in TABLES:
+        one = pq.read_schema(tmp_path / "one" / f"{t.name}.parquet")
+        assert one == pq.read_schema(tmp_path / "many" / f"{t.name}.parquet"), t.name
+        assert one.names == list(t.column_names)
+    pipeline = pq.read_schema(tmp_path / "one" / "pipeline.parquet")
+    assert str(pipeline.field("closed_at").type) == "timestamp[us, tz=UTC]"  # all null here
+    assert str(pipeline.field("forced_count").type) == "int64"

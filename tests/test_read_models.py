@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
+
+import psycopg
 
 from cli.context import Salesflow
 from domain.demo_data import ARTICLE_CASE, article_case, enter
 from domain.times import now
 from projections import queries
 from projections.asof import pipeline_as_of
-from projections.schema import AUDIT_TRAIL, MILESTONES, STAGE_HISTORY
+from projections.schema import AUDIT_TRAIL, LOSSES, MILESTONES, STAGE_HISTORY
+from tests.conftest import make_flow
 from tests.support import do, t, walk_to_bidding
 
 
@@ -162,3 +166,58 @@ def test_corrected_details_show_in_the_read_models_and_the_audit_keeps_both(
     assert then["customer"] == "Ningxa plant"
     [as_of_opening] = pipeline_as_of(flow.read, flow.settings.config, t("2026-07-01T12:00"), None)
     assert as_of_opening["customer"] == "Ningxia plant"
+
+
+def test_a_retracted_period_is_marked_so_that_counting_met_periods_leaves_it_out(
+    flow: Salesflow,
+) -> None:
+    p = flow.process
+    do(p, "open_deal", "RT-1", "2026-07-01", customer="C", title="T")
+    do(p, "influence", "RT-1", "2026-07-02", criteria=["viscosity"])
+    do(p, "retract", "RT-1", "2026-07-03", seq=2, reason="another customer's standard")
+    [period] = [r for r in rows_of(flow, MILESTONES) if r["key"] == "RT-1"]
+    assert (period["milestone"], period["met"], period["retracted"]) == (
+        "standard_influenced",
+        True,
+        True,
+    )
+    [live] = flow.read.query(
+        f"SELECT COUNT(*) AS n FROM {flow.read.table(MILESTONES)} WHERE met AND NOT retracted"
+        " AND key = 'RT-1'"
+    )
+    assert live["n"] == 0
+
+
+def _execute(flow: Salesflow, *statements: str) -> None:
+    """Statements run on the read models' database, outside salesflow."""
+    store = flow.settings.store
+    if store.kind == "sqlite":
+        with sqlite3.connect(store.path) as conn:
+            for sql in statements:
+                conn.execute(sql)
+        return
+    with psycopg.connect(store.conninfo(), autocommit=True) as pg:
+        for sql in statements:
+            pg.execute(sql)
+
+
+def test_read_models_of_another_version_are_rebuilt_on_first_use(
+    flow: Salesflow, store_url: str
+) -> None:
+    price_fight(flow)
+    before = {t.name: rows_of(flow, t) for t in (MILESTONES, LOSSES)}
+    read = flow.read
+    schema = "" if read.dialect == "sqlite" else f"{flow.settings.store.reporting_schema}."
+    flow.close()
+    _execute(  # what an older salesflow left: its version, a column fewer, other rows
+        flow,
+        f"UPDATE {schema}salesflow_schema SET version = 1",
+        f"ALTER TABLE {schema}milestones DROP COLUMN retracted",
+        f"UPDATE {schema}losses SET explanation = 'written by an older salesflow'",
+    )
+    again = make_flow(store_url)
+    try:
+        after = {t.name: rows_of(again, t) for t in (MILESTONES, LOSSES)}
+    finally:
+        again.close()
+    assert after == before

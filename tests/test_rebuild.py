@@ -14,7 +14,7 @@ from domain.demo_data import load_demo
 from projections.errors import ProjectionError
 from projections.partitions import partition_of, read_page
 from projections.rebuild import Helpers, rebuild
-from projections.schema import AUDIT_TRAIL, PIPELINE, PROJECTION, STAGE_HISTORY, TABLES
+from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, PROJECTION, STAGE_HISTORY, TABLES
 from tests.conftest import make_flow
 from tests.support import do, open_deal
 from tests.test_projection_engine import Snapshot, event_count, snapshot
@@ -214,3 +214,34 @@ def _has_index(flow: Salesflow, name: str) -> bool:
     return bool(
         read.query("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{schema}{name}",))[0]["ok"]
     )
+
+
+@pytest.mark.postgres
+def test_each_table_and_column_says_what_it_means_before_and_after_a_rebuild(
+    pg_url: str,
+) -> None:
+    flow = make_flow(pg_url)
+    try:
+        load_demo(flow.process)
+        read = flow.fresh()
+        ddl = cast(Any, read).conn.execute
+        ddl(f"COMMENT ON TABLE {read.table(LOSSES)} IS 'the board''s copy'")
+        ids = _identities(flow)
+        rebuild(flow.projector(workers=1))
+        for t in TABLES:
+            [row] = read.query(
+                "SELECT obj_description(to_regclass(%s), 'pg_class') AS d", (read.table(t),)
+            )
+            assert row["d"] == (t.about if t is not LOSSES else "the board's copy")
+            for number, (name, _, meaning) in enumerate(t.spec, 1):
+                [col] = read.query(
+                    "SELECT col_description(to_regclass(%s), attnum) AS d FROM pg_attribute"
+                    " WHERE attrelid = to_regclass(%s) AND attname = %s",
+                    (read.table(t), read.table(t), name),
+                )
+                assert col["d"] == meaning, (t.name, name, number)
+        after = _identities(flow)
+        # Our own comments do not keep a table from being swapped; a user's does.
+        assert {t.name for t in TABLES if ids[t.name] == after[t.name]} == {LOSSES.name}
+    finally:
+        flow.close()

@@ -120,3 +120,16 @@ def test_the_checks_see_the_code() -> None:
     assert "domain.process" in graph["domain.opportunity"]
     assert "domain.opportunity" in graph["domain.application"]
     assert "projections.sqlite_store" in graph["projections.connect"]
+
+
+def test_the_readme_gives_every_read_model_column_with_its_type_and_meaning() -> None:
+    from projections.schema import TABLES
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    missing = [
+        f"{t.name}.{name}"
+        for t in TABLES
+        for name, kind, meaning in t.spec
+        if f"| `{name}` | {kind} | {meaning} |" not in readme
+    ]
+    assert missing == []
