@@ -6,7 +6,8 @@ checks the process rules (exit 1).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import unicodedata
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Self
 
@@ -20,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from domain.errors import InputError
+from domain.times import YEARS_AHEAD, check_business_time, latest_date
 from domain.vocabulary import (
     KEY_PATTERN,
     NAME_MAX,
@@ -34,16 +37,43 @@ from domain.vocabulary import (
 )
 
 
-def _not_future(at: datetime) -> datetime:
-    if at > datetime.now(UTC):
-        raise ValueError(f"{at.isoformat()} is in the future")
+def _business_time(at: datetime) -> datetime:
+    try:
+        check_business_time(at)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
     return at
 
 
+def _no_control(text: str, allowed: str = "") -> str:
+    """Text without control characters (NUL, escapes, ...) but those ``allowed``."""
+    bad = sorted({c for c in text if unicodedata.category(c) == "Cc" and c not in allowed})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise ValueError(f"control characters are not allowed here ({shown})")
+    return text
+
+
+def _name(text: str) -> str:
+    return _no_control(text)
+
+
+def _text(text: str) -> str:
+    return _no_control(text, allowed="\n\t")
+
+
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)]
-When = Annotated[AwareDatetime, AfterValidator(_not_future)]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX),
+    AfterValidator(_text),
+]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX),
+    AfterValidator(_name),
+]
+When = Annotated[AwareDatetime, AfterValidator(_business_time)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Amount = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=2)]
 
@@ -59,8 +89,15 @@ class Command(BaseModel):
     note: Text | None = None
 
     def _not_before_at(self, day: date | None, option: str) -> None:
-        if day is not None and day < self.at.date():
+        """A business date lies from the command's --at to ten years after it."""
+        if day is None:
+            return
+        if day < self.at.date():
             raise ValueError(f"{option} {day} is before the command's --at {self.at.date()}")
+        if day > latest_date(self.at):
+            raise ValueError(
+                f"{option} {day} is more than {YEARS_AHEAD} years after the command's --at"
+            )
 
 
 class OpenDeal(Command):

@@ -3,8 +3,10 @@ stands now, and the named refusal when it does not."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import unicodedata
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from domain import errors
 from domain.entries import Entry
@@ -21,15 +23,28 @@ from domain.process import (
     milestones_of,
 )
 from domain.state import DealState
+from domain.times import check_business_time
 from domain.vocabulary import Milestone
 
 
 def not_future(at: datetime) -> None:
-    """Business times are aware and never in the future."""
-    if at.tzinfo is None:
-        raise errors.InputError("times must carry a time zone")
-    if at > datetime.now(UTC):
-        raise errors.InputError(f"{at.isoformat()} is in the future")
+    """Business times are aware, from 1900 on, and never in the future."""
+    check_business_time(at)
+
+
+def check_text(data: Mapping[str, Any]) -> None:
+    """No text of a fact holds a control character but a newline or a tab
+    (a NUL would stop the PostgreSQL projection; an escape would reach a
+    terminal). The command models refuse them first; this guards the Python API."""
+    for name, value in data.items():
+        texts = value if isinstance(value, list) else [value]
+        if isinstance(value, dict):
+            texts = list(value.values())
+        for text in texts:
+            if isinstance(text, str) and any(
+                unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text
+            ):
+                raise errors.InputError(f"{name}: control characters are not allowed")
 
 
 def check(s: DealState, step: Step, at: datetime) -> None:

@@ -22,7 +22,7 @@ from domain import events as ev
 from domain.entries import Entry, entry_of
 from domain.facts import DealFacts
 from domain.fold import apply_entry, fold
-from domain.guard import check, check_force, check_gate, not_future, retractable
+from domain.guard import check, check_force, check_gate, check_text, not_future, retractable
 from domain.process import COMMAND, STEP_OF, TIMELESS, Step
 from domain.state import DealState
 from domain.vocabulary import (
@@ -128,6 +128,7 @@ class Opportunity(Aggregate, DealFacts):
     ) -> Opportunity:
         """Open a deal in ``development``."""
         not_future(at)
+        check_text({"customer": customer, "title": title, "owner": owner, "by": by, "note": note})
         return cls._create(
             ev.Opened,
             id=deal_id(key),
@@ -146,6 +147,7 @@ class Opportunity(Aggregate, DealFacts):
         self, event: type[ev.DealEvent], at: datetime, by: str, note: str | None, **data: Any
     ) -> None:
         check(self.state, STEP_OF[event], at)
+        check_text({"by": by, "note": note, **data})
         self.trigger_event(event, occurred_at=at, actor=by, note=note, **data)
 
     def _check(self, step: Step, at: datetime) -> None:
@@ -193,6 +195,7 @@ class Opportunity(Aggregate, DealFacts):
         self._check(STEP_OF[ev.StageAdvanced], at)
         stage = self.state.stage
         check_gate(self.state, at)
+        check_text({"by": by, "note": note})
         self.trigger_event(
             ev.StageAdvanced,
             occurred_at=at,
@@ -210,6 +213,7 @@ class Opportunity(Aggregate, DealFacts):
         self._check(STEP_OF[ev.StageForced], at)
         stage = self.state.stage
         unmet = check_force(self.state, at)
+        check_text({"by": by, "note": note, "reason": reason, "approved_by": approved_by})
         self.trigger_event(
             ev.StageForced,
             occurred_at=at,
