@@ -100,6 +100,11 @@ class Settings(BaseModel):
     ) -> Settings:
         """From flags first, then ``SALESFLOW_*`` environment variables, then defaults."""
         env = os.environ if environ is None else environ
+        if store is not None and not store.strip():
+            raise InputError(
+                "--store is empty: give sqlite:///PATH or postgresql://USER@HOST[:PORT]/DB"
+                " (or leave it out for salesflow.db here)"
+            )
         url = store or env.get("SALESFLOW_STORE") or DEFAULT_STORE
         path = config or env.get("SALESFLOW_CONFIG")
         return cls(

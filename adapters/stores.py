@@ -21,6 +21,27 @@ if TYPE_CHECKING:
 
 DEFAULT_STORE = "sqlite:///salesflow.db"
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+#: PostgreSQL's keywords that cannot name a schema unquoted (``pg_get_keywords()``,
+#: categories R, T and C, PostgreSQL 15): the event store's library names its
+#: types by schema without quotes, so such a schema is refused before any use.
+_KEYWORD_TEXT = """
+    all analyse analyze and any array as asc asymmetric authorization between bigint binary
+    bit boolean both case cast char character check coalesce collate collation column
+    concurrently constraint create cross current_catalog current_date current_role
+    current_schema current_time current_timestamp current_user dec decimal default
+    deferrable desc distinct do else end except exists extract false fetch float for foreign
+    freeze from full grant greatest group grouping having ilike in initially inner inout int
+    integer intersect interval into is isnull join lateral leading least left like limit
+    localtime localtimestamp national natural nchar none normalize not notnull null nullif
+    numeric offset on only or order out outer overlaps overlay placing position precision
+    primary real references returning right row select session_user setof similar smallint
+    some substring symmetric table tablesample then time timestamp to trailing treat trim
+    true union unique user using values varchar variadic verbose when where window with
+    xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi
+    xmlroot xmlserialize xmltable
+"""
+_KEYWORDS = frozenset(_KEYWORD_TEXT.split())
+
 #: Serialises the first use of an events schema (CREATE ... IF NOT EXISTS races).
 _FIRST_USE_LOCK = 7261001
 
@@ -69,6 +90,10 @@ class Store(BaseModel):
         for name in ("schema", "reporting"):
             if name in query and not _SCHEMA.match(query[name]):
                 raise InputError(f"store {url!r}: {name} must be a lower-case SQL name")
+            if query.get(name) in _KEYWORDS:
+                raise InputError(
+                    f"store {url!r}: {name} {query[name]!r} is a word of SQL; choose another name"
+                )
         try:
             port = parts.port or 5432
         except ValueError as exc:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from cli.context import Salesflow, pass_flow
-from cli.output import emit_csv, emit_json, emit_table
+from cli.output import emit_csv, emit_json, emit_table, say
 from cli.types import KEY, UNTIL, WHEN
 from domain.errors import InputError
 
@@ -21,12 +21,12 @@ def print_diagnosis(doc: dict[str, Any], indent: str = "", new: set[str] | None 
         f" {doc['expected_stage'] or '-'}, our stage {doc['stage']}: {doc['alignment']}"
     )
     for action in doc["next_actions"]:
-        click.echo(f"{indent}  {action['milestone']} ({action['stage']}):")
+        say(f"{indent}  {action['milestone']} ({action['stage']}):")
         for item in action["work_items"]:
-            click.echo(f"{indent}    - {item}")
+            say(f"{indent}    - {item}")
     for risk in doc["risks"]:
         mark = "new risk " if new is not None and risk["code"] in new else ""
-        click.echo(f"{indent}  ! {mark}{risk['code']}: {risk['message']}")
+        say(f"{indent}  ! {mark}{risk['code']}: {risk['message']}")
 
 
 @click.command()
@@ -53,7 +53,7 @@ def diagnose(
     if as_json:
         emit_json(doc)
         return
-    click.echo(f"{key}  {state.customer}: {state.title}")
+    say(f"{key}  {state.customer}: {state.title}")
     print_diagnosis(doc)
 
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cli.context import Salesflow, pass_flow
-from cli.types import DATE, KEY, SCORE, WHEN, explain
+from cli.output import say
+from cli.types import DATE, KEY, NUMBER, SCORE, WHEN, explain
 from domain.vocabulary import (
     NAME_MAX,
     TEXT_MAX,
@@ -82,7 +83,7 @@ def build(
 def recorded(done: Recorded[Any], what: str | None = None) -> None:
     """What a write recorded: the entry's seq (what ``retract`` takes) and event,
     and what it means (the entry's summary unless the command says more)."""
-    click.echo(f"{done.key}: entry {done.seq} ({done.event}) recorded: {what or done.summary}")
+    say(f"{done.key}: entry {done.seq} ({done.event}) recorded: {what or done.summary}")
 
 
 @click.group()
@@ -202,7 +203,7 @@ def assess(flow: Salesflow, /, key: str, scores: tuple[tuple[str, int], ...], **
 @deal.command()
 @click.argument("key", type=KEY)
 @click.option(
-    "--likelihood", type=float, default=None, help="Likelihood of closing, 0..1 (0.65 for 65 %)."
+    "--likelihood", type=NUMBER, default=None, help="Likelihood of closing, 0..1 (0.65 for 65 %)."
 )
 @click.option("--close-by", type=DATE, default=None, help="Expected close date (not before --at).")
 @click.option("--grade", "grade_", type=choice(Grade), default=None, help="A grade by hand.")
@@ -242,7 +243,7 @@ def grade(
 @click.argument("name")
 @click.option("--role", type=choice(Role), default="other")
 @click.option(
-    "--weight", type=float, default=None, help="Share of the decision, 0..1 (0.3 for 30 %)."
+    "--weight", type=NUMBER, default=None, help="Share of the decision, 0..1 (0.3 for 30 %)."
 )
 @write_options
 @pass_flow

@@ -12,7 +12,7 @@ import click
 
 from cli.context import Salesflow, pass_flow
 from cli.deal import NAME, TEXT, build, choice, deal, recorded, write_options
-from cli.types import AMOUNT, DATE, KEY
+from cli.types import AMOUNT, DATE, KEY, NUMBER, WHOLE
 from domain.vocabulary import LossReason
 
 
@@ -21,7 +21,7 @@ from domain.vocabulary import LossReason
 @click.option("--price", type=AMOUNT, required=True, help="Above 0, at most 2 decimals.")
 @click.option(
     "--margin",
-    type=float,
+    type=NUMBER,
     default=None,
     metavar="FRACTION",
     help="The target margin, between -1 and 1 (0.18 for 18 %).",
@@ -199,7 +199,7 @@ def correct(
 
 @deal.command()
 @click.argument("key", type=KEY)
-@click.argument("seq", type=int)
+@click.argument("seq", type=WHOLE)
 @click.option("--reason", required=True, help=f"What was wrong ({TEXT}).")
 @write_options
 @pass_flow

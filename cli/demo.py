@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from cli.context import Salesflow, pass_flow
-from cli.output import emit_table
+from cli.output import emit_table, say
 from cli.reads import PIPELINE_SHORT
 
 
@@ -44,7 +44,7 @@ def demo(flow: Salesflow, into_existing: bool) -> None:
     if lost:
         click.echo("\nwhy deals were lost:")
         for r in lost:
-            click.echo(f"  {r['key']}: {r['explanation']}")
+            say(f"  {r['key']}: {r['explanation']}")
     click.echo("\ntry: salesflow deal show NX-2026-031   salesflow audit NX-2026-031")
 
 

@@ -62,6 +62,8 @@ class SalesflowGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise click.exceptions.Exit(130) from None
         except BrokenPipeError:
             _quiet_stdout()  # the reader stopped reading (| head): nothing more to say
             raise click.exceptions.Exit(0) from None
@@ -111,13 +113,18 @@ def cli(ctx: click.Context, store: str | None, config: str | None) -> None:
 
 
 def _register() -> None:
-    from cli import coach, deal, deal_moves, demo, reads, replay, show
+    # These add their commands to their groups (deal, projections) as imported.
+    import cli.deal_moves as moves
+    import cli.follow as follow
+    import cli.show as show
+    from cli.coach import COMMANDS as COACH
+    from cli.deal import deal
+    from cli.demo import demo
+    from cli.reads import COMMANDS as READS
+    from cli.replay import replay
 
-    del deal_moves, show  # their commands join the deal group as they are imported
-    cli.add_command(deal.deal)
-    cli.add_command(demo.demo)
-    cli.add_command(replay.replay)
-    for command in (*reads.COMMANDS, *coach.COMMANDS):
+    del moves, follow, show
+    for command in (deal, demo, replay, *READS, *COACH):
         cli.add_command(command)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from projections.cells import csv_cell, plain
+from projections.cells import csv_cell, plain, spreadsheet_cell
 
 
 def _default(value: Any) -> Any:
@@ -40,7 +40,7 @@ def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     w = csv.writer(sys.stdout, lineterminator="\n")
     w.writerow(columns)
     for r in rows:
-        w.writerow([csv_cell(r.get(c)) for c in columns])
+        w.writerow([spreadsheet_cell(r.get(c)) for c in columns])
 
 
 #: Columns of free text: these wrap to fit a terminal; the rest never do.
@@ -61,6 +61,11 @@ def shown(value: Any) -> str:
     """A value as people read it: control characters escaped (a newline stays)."""
     text = str(csv_cell(value))
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def say(text: str) -> None:
+    """A line for people, its control characters shown escaped."""
+    click.echo(shown(text))
 
 
 def emit_table(

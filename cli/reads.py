@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,8 @@ from typing import Any
 import click
 
 from cli.context import Salesflow, pass_flow
-from cli.output import emit_csv, emit_json, emit_table
-from cli.types import KEY, UNTIL
+from cli.output import emit_csv, emit_json, emit_table, say
+from cli.types import KEY, UNTIL, WHOLE
 from domain.errors import InputError
 from domain.vocabulary import Outcome, Stage
 from projections.cells import plain
@@ -205,7 +204,7 @@ def losses(
     if not rows:
         click.echo("(none)")
     for r in rows:
-        click.echo(f"{r['key']}  {r['explanation']}")
+        say(f"{r['key']}  {r['explanation']}")
 
 
 @click.command()
@@ -221,10 +220,15 @@ def export(flow: Salesflow, fmt: str, out: Path) -> None:
             raise InputError(
                 "--format parquet needs pyarrow: pip install 'salesflow[parquet]'"
             ) from None
+    from domain.errors import CannotWrite
     from projections import queries
 
     read = flow.fresh()
-    for path in queries.export(read, flow.settings.config.tz, fmt, out):
+    try:
+        written = queries.export(read, flow.settings.config.tz, fmt, out)
+    except OSError as exc:
+        raise CannotWrite(f"cannot write the export to {out}: {exc.strerror or exc}") from exc
+    for path in written:
         click.echo(str(path))
 
 
@@ -251,7 +255,7 @@ def status(flow: Salesflow, as_json: bool) -> None:
 @click.argument("name", required=False, default=PROJECTION)
 @click.option(
     "--workers",
-    type=int,
+    type=WHOLE,
     help="processes to split the deals among, 1 to 16"
     " (default: SALESFLOW_REBUILD_WORKERS, else one per CPU)",
 )
@@ -273,26 +277,7 @@ def rebuild(flow: Salesflow, name: str, workers: int | None) -> None:
     total = projector.head()
     with click.progressbar(length=total, label=f"rebuilding {name}", file=None) as bar:
         applied = rebuild_all(projector, bar.update)
-    click.echo(f"{name}: {applied} events applied")
-
-
-@projections.command()
-@click.option("--interval", type=float, default=0.1, help="Seconds between polls.")
-@click.option("--once", is_flag=True, help="Catch up once and stop.")
-@pass_flow
-def run(flow: Salesflow, interval: float, once: bool) -> None:
-    """Follow the event log live, keeping the read models current (Ctrl-C stops)."""
-    flow.reading()
-    projector = flow.projector()
-    if once:
-        click.echo(f"{projector.name}: {projector.catch_up()} events applied")
-        return
-    stop = threading.Event()
-    click.echo(f"following {projector.name} every {interval}s; Ctrl-C to stop", err=True)
-    try:
-        projector.follow(stop, interval)
-    except KeyboardInterrupt:
-        stop.set()
+    say(f"{name}: {applied} events applied")
 
 
 COMMANDS = (pipeline, audit, losses, export, projections)

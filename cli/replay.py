@@ -10,7 +10,7 @@ import click
 
 from cli.coach import print_diagnosis
 from cli.context import Salesflow, pass_flow
-from cli.output import emit_json
+from cli.output import emit_json, say
 from cli.types import KEY
 
 #: What ``replay --json`` gives of each step (cli.md fixes the first five).
@@ -52,7 +52,7 @@ def replay(flow: Salesflow, key: str, as_json: bool, step: bool) -> None:
         emit_json([{k: s[k] for k in STEP_KEYS} for s in steps])
         return
     tz = flow.settings.config.tz
-    click.echo(f"{key}: {len(steps)} entries, times in {tz.key}")
+    say(f"{key}: {len(steps)} entries, times in {tz.key}")
     if not step:
         for n in range(len(steps)):
             _show(steps, n, tz)
@@ -90,9 +90,9 @@ def _show(steps: list[dict[str, Any]], n: int, tz: Any) -> None:
     before = {r["code"] for r in steps[n - 1]["diagnosis"]["risks"]} if n else set()
     when = s["occurred_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M")
     mark = "  (retracted: no effect)" if s["retracted"] else ""
-    click.echo(f"{when}  #{s['seq']} {s['event']} by {s['actor']}: {s['summary']}{mark}")
+    say(f"{when}  #{s['seq']} {s['event']} by {s['actor']}: {s['summary']}{mark}")
     if s["note"]:
-        click.echo(f"    note: {s['note']}")
+        say(f"    note: {s['note']}")
     click.echo(
         f"    stage {s['stage']}, {s['outcome']};"
         f" met: {', '.join(s['milestones_met']) or 'nothing yet'}"

@@ -11,6 +11,7 @@ import click
 
 from cli.context import Salesflow, pass_flow
 from cli.deal import deal
+from cli.output import say
 from cli.types import KEY, UNTIL
 
 if TYPE_CHECKING:
@@ -75,36 +76,34 @@ def state_of(
 
 
 def _print_deal(doc: dict[str, Any]) -> None:
-    click.echo(f"{doc['key']}  {doc['customer']}: {doc['title']}  (owner {doc['owner']})")
-    click.echo(
+    say(f"{doc['key']}  {doc['customer']}: {doc['title']}  (owner {doc['owner']})")
+    say(
         f"  stage {doc['stage']}, outcome {doc['outcome']}, grade {doc['grade'] or '-'}"
         f" ({doc['engagement'] or 'not graded'})"
     )
-    click.echo(
+    say(
         f"  customer step {doc['customer_step'] or 'unknown'}, expected stage"
         f" {doc['expected_stage'] or '-'}, alignment {doc['alignment']}"
     )
-    click.echo(
-        f"  win probability {doc['win_probability']:.3f}: {doc['win_probability_explained']}"
-    )
+    say(f"  win probability {doc['win_probability']:.3f}: {doc['win_probability_explained']}")
     click.echo("  milestones:")
     for m, st in doc["milestones"].items():
         mark = "x" if st["met"] else " "
         forced = "  (forced past)" if st["forced_past"] else ""
-        click.echo(f"    [{mark}] {m}{forced}")
+        say(f"    [{mark}] {m}{forced}")
     missing = ", ".join(doc["missing_milestones"]) or "none"
-    click.echo(f"  missing: {missing}")
+    say(f"  missing: {missing}")
     for f in doc["forced_advances"]:
-        click.echo(
+        say(
             f"  forced {f['from']} -> {f['to']} past {', '.join(f['missing'])}"
             f" (approved by {f['approved_by']}: {f['reason']})"
         )
     for s in doc["stakeholders"]:
         tags = [t for t in ("insider", "key_person", "left") if s[t]]
-        click.echo(f"  person {s['name']} ({s['role']}) {' '.join(tags)}".rstrip())
-    click.echo(f"  recent entries (times in {doc['time_zone']}):")
+        say(f"  person {s['name']} ({s['role']}) {' '.join(tags)}".rstrip())
+    say(f"  recent entries (times in {doc['time_zone']}):")
     for e in doc["recent_entries"]:
         mark = "  RETRACTED" if e["retracted"] else ""
-        click.echo(f"    #{e['seq']} {e['occurred_at'][:16]} {e['event']}: {e['summary']}{mark}")
+        say(f"    #{e['seq']} {e['occurred_at'][:16]} {e['event']}: {e['summary']}{mark}")
         if e["note"]:
-            click.echo(f"        note: {e['note']}")
+            say(f"        note: {e['note']}")

@@ -94,10 +94,47 @@ class Score(click.ParamType[tuple[AssessmentFactor, int]]):
         if factor not in AssessmentFactor.__members__:
             known = ", ".join(f.value for f in AssessmentFactor)
             self.fail(f"unknown factor {factor!r} (known: {known})", param, ctx)
-        try:
-            return AssessmentFactor(factor), int(score)
-        except ValueError:
-            self.fail(f"{value!r}: the score must be an integer 1-5", param, ctx)
+        if not _ascii_number(score, whole=True):
+            self.fail(f"{value!r}: the score must be a whole number 1-5", param, ctx)
+        return AssessmentFactor(factor), int(score)
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+_WHOLE = re.compile(r"[+-]?\d+", re.ASCII)
+
+
+def _ascii_number(text: str, whole: bool = False) -> bool:
+    """Digits 0-9 only: Python's own parsers would also take full-width or
+    Arabic-Indic digits (１, ٣), which nobody meant to type."""
+    return bool((_WHOLE if whole else _NUMBER).fullmatch(text.strip()))
+
+
+class Number(click.ParamType[float]):
+    """A decimal number in ASCII digits (a fraction, seconds)."""
+
+    name = "NUMBER"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float):
+            return value
+        if not _ascii_number(str(value)):
+            self.fail(f"{value!r} is not a number (digits 0-9, a '.' for decimals)", param, ctx)
+        return float(value)
+
+
+class Whole(click.ParamType[int]):
+    """A whole number in ASCII digits (an entry's seq, a count)."""
+
+    name = "INTEGER"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        if not _ascii_number(str(value), whole=True):
+            self.fail(f"{value!r} is not a whole number (digits 0-9)", param, ctx)
+        return int(value)
 
 
 class Amount(click.ParamType[Decimal]):
@@ -110,8 +147,10 @@ class Amount(click.ParamType[Decimal]):
     ) -> Decimal:
         if isinstance(value, Decimal):
             return value
+        if not _ascii_number(str(value)):
+            self.fail(f"{value!r} is not an amount (digits 0-9, a '.' for decimals)", param, ctx)
         try:
-            return Decimal(str(value))
+            return Decimal(str(value).strip())
         except InvalidOperation:
             self.fail(f"{value!r} is not an amount", param, ctx)
 
@@ -122,6 +161,8 @@ UNTIL = When(end_of_day=True)
 DATE = BusinessDate()
 SCORE = Score()
 AMOUNT = Amount()
+NUMBER = Number()
+WHOLE = Whole()
 
 
 def explain(error: Any, command: click.Command | None = None) -> str:

@@ -158,5 +158,9 @@ class StoreMissing(SalesProcessError):
         super().__init__(f"no store at {path}; write a deal or run demo to create it")
 
 
+class CannotWrite(SalesProcessError):
+    """Raised when an output cannot be written where it was asked for."""
+
+
 class StoreError(SalesProcessError):
     """Raised when the event store cannot be reached or used."""

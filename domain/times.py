@@ -30,17 +30,15 @@ def parse_when(text: str, tz: ZoneInfo, *, end_of_day: bool = False) -> datetime
     """
     text = text.strip()
     try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            if not EARLIEST.year <= day.year < LATEST.year:
-                raise ValueError("out of range")
-            moment = datetime.combine(day, time.min, tz)
-            if end_of_day:
-                moment += timedelta(days=1) - timedelta(microseconds=1)
-            return moment
-        moment = datetime.fromisoformat(text)
+        day = date.fromisoformat(text) if len(text) == 10 else None
+        moment = datetime.fromisoformat(text) if day is None else None
     except ValueError as exc:
         raise InputError(f"{text!r} is not an ISO 8601 date or time") from exc
+    if day is not None:
+        moment = datetime.combine(day, time.min, tz)
+        if end_of_day and day.year < LATEST.year:
+            moment += timedelta(days=1) - timedelta(microseconds=1)
+    assert moment is not None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
     if not EARLIEST <= moment < LATEST:
         raise InputError(

@@ -15,6 +15,19 @@ def plain(value: Any) -> Any:
     return value
 
 
+#: What a spreadsheet would run as a formula at the start of a cell (OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as typed: a text starting like a formula
+    (``=HYPERLINK(...)``) gets a leading ``'``; numbers stay numbers."""
+    cell = csv_cell(value)
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+        return "'" + cell
+    return cell
+
+
 def csv_cell(value: Any) -> Any:
     """Lists joined with ``;``, JSON as text, times in ISO 8601."""
     if isinstance(value, list):

@@ -49,6 +49,9 @@ class PostgresReadStore(ReadStore):
 
     def __init__(self, store: Store) -> None:
         self.schema = store.reporting_schema
+        #: The schema as SQL names it: quoted, so that no schema name (even
+        #: ``select``) is read as a keyword.
+        self.schema_sql = f'"{self.schema}"'
         self.conn = psycopg.connect(store.conninfo(), autocommit=True)
         # A crash may lose the last pages committed, never split a page from
         # its position (they commit together): the projection resumes from
@@ -59,23 +62,23 @@ class PostgresReadStore(ReadStore):
         self.conn.adapters.register_dumper(_JsonText, _JsonTextDumper)
 
     def table(self, table: Table, suffix: str = "") -> str:
-        return f"{self.schema}.{table.name}{suffix}"
+        return f"{self.schema_sql}.{table.name}{suffix}"
 
     @property
     def tracking(self) -> str:
         """The qualified name of the tracking table."""
-        return f"{self.schema}.{TRACKING_TABLE}"
+        return f"{self.schema_sql}.{TRACKING_TABLE}"
 
     def ensure_schema(self) -> None:
         with self.conn.transaction():
             # Serialise first use: two processes creating tables at once would collide.
             self.conn.execute("SELECT pg_advisory_xact_lock(7261002)")
-            self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+            self.conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema_sql}")
             self.conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.tracking}"
                 " (name text PRIMARY KEY, position bigint NOT NULL)"
             )
-            versions = f"{self.schema}.{VERSION_TABLE}"
+            versions = f"{self.schema_sql}.{VERSION_TABLE}"
             self.conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {versions}"
                 " (name text PRIMARY KEY, version integer NOT NULL)"
@@ -87,7 +90,7 @@ class PostgresReadStore(ReadStore):
                 return
             self._upgrade()
             for t in TABLES:
-                for sql in create_table_sql(t, "postgresql", f"{self.schema}."):
+                for sql in create_table_sql(t, "postgresql", f"{self.schema_sql}."):
                     self.conn.execute(sql)
                 self.comment(t)
             self.conn.execute(
@@ -183,7 +186,7 @@ class PostgresShadowTables(ShadowTables):
                 # The key index comes at the swap: built once, sorted, faster
                 # than kept up row by row.
                 for sql in create_table_sql(
-                    t, "postgresql", f"{self.store.schema}.", SHADOW, key_index=False
+                    t, "postgresql", f"{self.store.schema_sql}.", SHADOW, key_index=False
                 ):
                     self.store.conn.execute(sql)
                 self.store.comment(t, SHADOW)
@@ -215,10 +218,11 @@ class PostgresShadowTables(ShadowTables):
                 self.store.conn.execute(f"DROP TABLE IF EXISTS {live}")
                 self.store.conn.execute(f"ALTER TABLE {shadow} RENAME TO {t.name}")
                 self.store.conn.execute(
-                    f"ALTER INDEX {self.store.schema}.{t.name}{SHADOW}_pkey RENAME TO {t.name}_pkey"
+                    f"ALTER INDEX {self.store.schema_sql}.{t.name}{SHADOW}_pkey"
+                    f" RENAME TO {t.name}_pkey"
                 )
                 if t.by_key:
-                    self.store.conn.execute(key_index_sql(t, f"{self.store.schema}."))
+                    self.store.conn.execute(key_index_sql(t, f"{self.store.schema_sql}."))
             self._drop_parts(name)
             self.store.conn.execute(
                 f"INSERT INTO {self.store.tracking} (name, position) VALUES (%s, %s)"

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from domain.entries import Entry
 from domain.events import DealEvent
 from domain.opportunity import deal_id
-from projections.cells import csv_cell, plain
+from projections.cells import csv_cell, plain, spreadsheet_cell
 from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, TABLES, Table
 from projections.store import ENTRY_COLUMNS, ReadStore, as_json, as_moment, entries_by_deal
 
@@ -112,7 +112,7 @@ def export(read: ReadStore, tz: ZoneInfo, fmt: str, out: Path) -> list[Path]:
                 w = csv.writer(f)
                 w.writerow(table.column_names)
                 for r in rows:
-                    w.writerow([csv_cell(r[c]) for c in table.column_names])
+                    w.writerow([spreadsheet_cell(r[c]) for c in table.column_names])
         else:
             _parquet(table, rows, path)
         written.append(path)

@@ -1,0 +1,149 @@
+"""What an adversary tried on the command line (issue 10): every one refused
+with a clear message and the exit code cli.md gives, no traceback, nothing
+written."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from projections.schema import PIPELINE
+from tests.conftest import Sf
+
+OPEN = ("deal", "open", "K-1", "--customer", "C", "--title", "T")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [*OPEN, "--at", "0001-01-01T00:00+14:00"],
+        [*OPEN, "--at", "0001-01-01T00:00+00:01"],
+        [*OPEN, "--at", "1899-12-31"],
+        [*OPEN, "--at", ""],
+        [*OPEN, "--at", "2026-07-01", "--tender-expected", "9999-12-31"],
+        ["pipeline", "--as-of", "0001-01-01T00:00+14:00"],
+        ["pipeline", "--known-at", "9999-12-31T23:59:59-12:00"],
+        ["movement", "--from", "0001-01-01", "--to", "2026-06-01"],
+        ["deal", "grade", "K-0", "--likelihood", "１", "--close-by", "2026-12-01"],
+        ["deal", "retract", "K-0", "３", "--reason", "x"],
+        ["deal", "bid", "K-0", "--price", "１00"],
+        ["--store", "", "pipeline"],
+    ],
+)
+def test_out_of_range_or_odd_values_are_refused_as_input(sf: Sf, args: list[str]) -> None:
+    sf("deal", "open", "K-0", "--customer", "C", "--title", "T", "--at", "2026-07-01")
+    refused = sf(*args, code=2)
+    assert "Error" in refused.stderr
+    assert [r["key"] for r in sf.json("pipeline")] == ["K-0"]
+
+
+def test_a_date_alone_east_of_utc_at_the_first_day_kept_is_refused(sf: Sf) -> None:
+    sf.env["SALESFLOW_TZ"] = "Asia/Tokyo"
+    assert "1900-01-01" in sf(*OPEN, "--at", "0001-01-01", code=2).stderr
+
+
+def test_an_export_that_cannot_be_written_exits_1_saying_where(sf: Sf) -> None:
+    sf(*OPEN, "--at", "2026-07-01")
+    refused = sf("export", "--format", "csv", "--out", "/proc/nope", code=1).stderr
+    assert "cannot write the export to /proc/nope" in refused
+
+
+def test_a_config_that_is_not_utf8_is_refused(sf: Sf, tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes(b'time_zone = "Europe/Z\xfcrich"\n')
+    assert "cannot read config" in sf("--config", str(bad), "pipeline", code=2).stderr
+
+
+def test_a_schema_named_by_a_word_of_sql_is_refused_before_the_database_is_touched(
+    pg_url: str, tmp_path: Path
+) -> None:
+    import psycopg
+
+    base = pg_url.split("?")[0]
+    for option in ("reporting=select", "schema=order"):
+        sf = Sf(f"{base}?{option}", tmp_path)
+        assert "a word of SQL" in sf(*OPEN, code=2).stderr
+    with psycopg.connect(base) as conn:
+        found = conn.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname IN ('select', 'order')"
+        ).fetchone()
+    assert found == (0,)
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(sf: Sf, tmp_path: Path) -> None:
+    sf("deal", "open", "XL-1", "--customer", '=HYPERLINK("http://x","y")', "--title", "+1")
+    rows = list(csv.DictReader(io.StringIO(sf("pipeline", "--csv").stdout)))
+    assert rows[0]["customer"] == '\'=HYPERLINK("http://x","y")'
+    assert rows[0]["forced_count"] == "0"  # a number stays a number
+    sf("export", "--format", "csv", "--out", str(tmp_path / "out"))
+    exported = (tmp_path / "out" / "pipeline.csv").read_text()
+    assert "'=HYPERLINK" in exported and "'+1" in exported
+    assert sf.json("pipeline")[0]["customer"].startswith("=HYPERLINK")  # JSON as typed
+
+
+def test_ctrl_c_while_it_starts_or_runs_exits_130_quietly(sf: Sf) -> None:
+    sf(*OPEN, "--at", "2026-07-01")
+    env = {**os.environ, "SALESFLOW_STORE": sf.store, "SALESFLOW_TZ": "UTC"}
+    for delay in (0.03, 0.1, 0.3, 1.0):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli", "projections", "run", "--interval", "0.05"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        # 130, or killed by the signal itself (the shell's 130 too) when it
+        # came before the interpreter could run any of salesflow
+        assert proc.returncode in (130, -signal.SIGINT), (delay, err)
+        assert b"Traceback" not in err, (delay, err)
+
+
+def test_run_goes_on_through_a_lost_connection_and_stops_on_sigterm(pg_url: str) -> None:
+    import psycopg
+
+    from tests.conftest import make_flow
+    from tests.support import open_deal
+
+    flow = make_flow(pg_url)
+    open_deal(flow.process, "K-1")
+    flow.fresh()
+    tag = f"sf-follower-{os.getpid()}"
+    env = {**os.environ, "SALESFLOW_STORE": pg_url, "SALESFLOW_TZ": "UTC", "PGAPPNAME": tag}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "projections", "run", "--interval", "0.05"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        time.sleep(1.5)
+        with psycopg.connect(pg_url.split("?")[0], autocommit=True) as admin:
+            killed = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = %s",
+                (tag,),
+            ).fetchone()
+        assert killed is not None and killed[0] > 0
+        open_deal(flow.process, "K-2")
+        read, keys = flow.read, set()
+        deadline = time.monotonic() + 30
+        while "K-2" not in keys and time.monotonic() < deadline:
+            time.sleep(0.2)
+            keys = {r["key"] for r in read.query(f"SELECT key FROM {read.table(PIPELINE)}")}
+        assert "K-2" in keys  # the follower, not this process, brought it in
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        flow.close()
+    assert proc.returncode == 0, err
+    assert b"lost the store" in err and b"stopped" in err and b"Traceback" not in err
