@@ -78,7 +78,14 @@ class SalesflowGroup(click.Group):
                 raise Refused(explain(exc), 2) from exc
             if isinstance(exc, _loaded("psycopg", "Error") + _loaded("sqlite3", "Error")):
                 raise Refused(f"the store failed: {exc}".strip(), 1) from exc
-            raise
+            if os.environ.get("SALESFLOW_DEBUG"):
+                raise
+            # A fault of salesflow's, not the user's: said in one line, not a traceback.
+            raise Refused(
+                f"salesflow could not do that ({type(exc).__name__}: {exc}); this is a fault"
+                " of salesflow's, please report it (SALESFLOW_DEBUG=1 shows where it happened)",
+                1,
+            ) from exc
 
 
 @click.group(cls=SalesflowGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -157,8 +157,16 @@ def audit(flow: Salesflow, key: str, as_json: bool, as_csv: bool) -> None:
     from domain.errors import UnknownDeal
     from projections import queries
 
-    rows = queries.audit(flow.fresh(), flow.settings.config.tz, key)
+    read = flow.fresh()
+    rows = queries.audit(read, flow.settings.config.tz, key)
     if not rows:
+        from domain.errors import NotProjected
+        from domain.opportunity import deal_id
+
+        held = [q for q in read.quarantine(PROJECTION) if q["deal_id"] == str(deal_id(key))]
+        if held:
+            q = held[0]
+            raise NotProjected(key, f"entry {q['seq']} ({q['event']}) {q['reason']}")
         raise UnknownDeal(key)
     for r in rows:
         if not as_json and not as_csv:
@@ -241,14 +249,28 @@ def projections() -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_flow
 def status(flow: Salesflow, as_json: bool) -> None:
-    """Each projection's position, the head of the log and the lag."""
+    """Each projection's position, the head of the log, the lag, and the deals
+    it could not project (each with the entry that failed and why)."""
     flow.reading()
     s = flow.projector().status()
-    doc = [{"name": s.name, "position": s.position, "head": s.head, "lag": s.lag}]
+    held = flow.read.quarantine(s.name)
+    doc = [
+        {
+            "name": s.name,
+            "position": s.position,
+            "head": s.head,
+            "lag": s.lag,
+            "quarantined": [{**q, "key": q["key"] or q["deal_id"]} for q in held],
+        }
+    ]
     if as_json:
         emit_json(doc)
-    else:
-        emit_table(doc, ("name", "position", "head", "lag"))
+        return
+    emit_table(doc, ("name", "position", "head", "lag"))
+    if held:
+        say(f"\n{len(held)} deal(s) not projected (their rows are left out of the read models):")
+        for q in held:
+            say(f"  {q['key'] or q['deal_id']}: entry {q['seq']} ({q['event']}): {q['reason']}")
 
 
 @projections.command()

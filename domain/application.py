@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, PersistenceError, Transcoder
@@ -77,6 +78,13 @@ class SalesProcess(Application[Any]):
         if not isinstance(deal, Opportunity):
             raise errors.UnknownDeal(key)
         return deal
+
+    def entries_by_id(self, deal: UUID) -> Sequence[Entry[DealEvent]]:
+        """A deal's history in seq order, by its id."""
+        found: object = self.repository.get(deal)
+        if not isinstance(found, Opportunity):
+            raise errors.UnknownDeal(str(deal))
+        return found.entries
 
     def entries(self, key: str) -> Sequence[Entry[DealEvent]]:
         """The deal's history in seq order."""

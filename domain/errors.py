@@ -30,6 +30,16 @@ class NotYet(UnknownDeal):
         self.key = key
 
 
+class NotProjected(SalesProcessError):
+    """Raised when a deal's read-model rows are held back: an entry of it
+    cannot be projected (``projections status`` lists it)."""
+
+    def __init__(self, key: str, why: str) -> None:
+        super().__init__(
+            f"deal {key!r} is not in the read models: {why} (see 'projections status')"
+        )
+
+
 class DealAlreadyOpened(SalesProcessError):
     """Raised when a key is opened a second time."""
 

@@ -17,6 +17,8 @@ from projections.rows import DealRows, Row
 from projections.schema import (
     AUDIT_TRAIL,
     PROJECTION,
+    QUARANTINE_SQL,
+    QUARANTINE_TABLE,
     SHADOW,
     TABLES,
     TRACKING_TABLE,
@@ -35,6 +37,7 @@ from projections.store import (
     ShadowTables,
     entries_by_deal,
     part_tracking,
+    quarantine_swap,
     refill_sql,
 )
 
@@ -64,6 +67,9 @@ class PostgresReadStore(ReadStore):
     def table(self, table: Table, suffix: str = "") -> str:
         return f"{self.schema_sql}.{table.name}{suffix}"
 
+    def qualified(self, name: str) -> str:
+        return f"{self.schema_sql}.{name}"
+
     @property
     def tracking(self) -> str:
         """The qualified name of the tracking table."""
@@ -78,6 +84,7 @@ class PostgresReadStore(ReadStore):
                 f"CREATE TABLE IF NOT EXISTS {self.tracking}"
                 " (name text PRIMARY KEY, position bigint NOT NULL)"
             )
+            self.conn.execute(QUARANTINE_SQL.format(table=self.qualified(QUARANTINE_TABLE)))
             versions = f"{self.schema_sql}.{VERSION_TABLE}"
             self.conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {versions}"
@@ -190,6 +197,9 @@ class PostgresShadowTables(ShadowTables):
                 ):
                     self.store.conn.execute(sql)
                 self.store.comment(t, SHADOW)
+            table = self.store.qualified(QUARANTINE_TABLE)
+            for sql, params in quarantine_swap(table, name, begin=True):
+                self.store.conn.execute(sql, params)
             self._drop_parts(name)
             with self.store.conn.cursor() as cur:
                 cur.executemany(
@@ -224,6 +234,8 @@ class PostgresShadowTables(ShadowTables):
                 if t.by_key:
                     self.store.conn.execute(key_index_sql(t, f"{self.store.schema_sql}."))
             self._drop_parts(name)
+            for sql, params in quarantine_swap(self.store.qualified(QUARANTINE_TABLE), name):
+                self.store.conn.execute(sql, params)
             self.store.conn.execute(
                 f"INSERT INTO {self.store.tracking} (name, position) VALUES (%s, %s)"
                 " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
@@ -252,8 +264,14 @@ class PostgresShadowTables(ShadowTables):
 
 
 class _PostgresPage(Page):
+    store: PostgresReadStore
+
     def __init__(self, store: PostgresReadStore, name: str, suffix: str, start: int) -> None:
         self.store, self.name, self.suffix, self.start = store, name, suffix, start
+
+    def execute(self, sql: str, params: Sequence[Any] = (), write: bool = False) -> list[Any]:
+        cur = self.store.conn.execute(sql, tuple(params))
+        return list(cur.fetchall()) if cur.description else []
 
     def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry[DealEvent]]]:
         audit = self.store.table(AUDIT_TRAIL, self.suffix)

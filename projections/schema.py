@@ -18,6 +18,12 @@ PROJECTION = "reporting"
 VERSION = 2
 #: Where each projection's version is kept.
 VERSION_TABLE = "salesflow_schema"
+#: The deals a projection could not project: each with the entry that failed and why.
+QUARANTINE_TABLE = "salesflow_quarantine"
+QUARANTINE_SQL = (
+    "CREATE TABLE IF NOT EXISTS {table} (name TEXT NOT NULL, deal_id TEXT NOT NULL,"
+    " key TEXT, seq INTEGER, event TEXT, reason TEXT NOT NULL, PRIMARY KEY (name, deal_id))"
+)
 TRACKING_TABLE = "salesflow_tracking"
 #: A rebuild writes into tables of this suffix, then swaps them in at once.
 SHADOW = "__rebuild"

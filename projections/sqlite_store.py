@@ -17,6 +17,8 @@ from projections.rows import DealRows
 from projections.schema import (
     AUDIT_TRAIL,
     PROJECTION,
+    QUARANTINE_SQL,
+    QUARANTINE_TABLE,
     SHADOW,
     TABLES,
     TRACKING_TABLE,
@@ -34,6 +36,7 @@ from projections.store import (
     ShadowTables,
     entries_by_deal,
     part_tracking,
+    quarantine_swap,
     refill_sql,
 )
 
@@ -86,6 +89,9 @@ class SQLiteReadStore(ReadStore):
     def table(self, table: Table, suffix: str = "") -> str:
         return f"{table.name}{suffix}"
 
+    def qualified(self, name: str) -> str:
+        return name
+
     def ensure_schema(self) -> None:
         with self.write():
             self.conn.execute(
@@ -96,6 +102,7 @@ class SQLiteReadStore(ReadStore):
                 f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE}"
                 " (name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
             )
+            self.conn.execute(QUARANTINE_SQL.format(table=QUARANTINE_TABLE))
             row = self.conn.execute(
                 f"SELECT version FROM {VERSION_TABLE} WHERE name = ?", (PROJECTION,)
             ).fetchone()
@@ -183,6 +190,8 @@ class SQLiteReadStore(ReadStore):
 
 
 class _SQLitePage(Page):
+    store: SQLiteReadStore
+
     def __init__(self, store: SQLiteReadStore, name: str, suffix: str, start: int) -> None:
         self.store, self.name, self.suffix, self.start = store, name, suffix, start
 
@@ -195,6 +204,11 @@ class _SQLitePage(Page):
                 tuple(deal_ids),
             )
         )
+
+    def execute(self, sql: str, params: Sequence[Any] = (), write: bool = False) -> list[Any]:
+        if write:
+            self.lock()
+        return list(self.store.conn.execute(sql.replace("%s", "?"), tuple(params)))
 
     def lock(self) -> None:
         """Take the write lock; the position must still be where the page started."""
@@ -284,6 +298,8 @@ class SQLiteShadowTables(ShadowTables):
                 # than kept up row by row.
                 for sql in create_table_sql(t, "sqlite", suffix=SHADOW, key_index=False):
                     self.store.conn.execute(sql)
+            for sql, params in quarantine_swap(QUARANTINE_TABLE, name, begin=True):
+                self.store.conn.execute(sql.replace("%s", "?"), params)
             self._drop_parts(name)
             self.store.conn.executemany(
                 f"INSERT INTO {TRACKING_TABLE} (name, position) VALUES (?, 0)",
@@ -310,6 +326,8 @@ class SQLiteShadowTables(ShadowTables):
                 if t.by_key:
                     self.store.conn.execute(key_index_sql(t))
             self._drop_parts(name)
+            for sql, params in quarantine_swap(QUARANTINE_TABLE, name):
+                self.store.conn.execute(sql.replace("%s", "?"), params)
             self.store.conn.execute(
                 f"INSERT OR REPLACE INTO {TRACKING_TABLE} (name, position) VALUES (?, ?)",
                 (name, position),

@@ -14,13 +14,14 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.entries import Entry, restore
 from domain.events import DealEvent
-from projections.schema import SHADOW, Table
+from projections.schema import QUARANTINE_TABLE, SHADOW, Table
 
 if TYPE_CHECKING:
     from projections.rows import DealRows
@@ -66,6 +67,24 @@ def entries_by_deal(rows: Iterable[Sequence[Any]]) -> dict[str, list[Entry[DealE
     return found
 
 
+def quarantine_swap(
+    table: str, name: str, begin: bool = False
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """Statements for the quarantine at a rebuild: at its beginning, its parts'
+    rows cleared; at its swap, the projection's rows replaced by its parts'."""
+    prefix = part_tracking(name, 0)[:-1]
+    parts = (f"DELETE FROM {table} WHERE substr(name, 1, %s) = %s", (len(prefix), prefix))
+    if begin:
+        return [parts]
+    return [
+        (f"DELETE FROM {table} WHERE name = %s", (name,)),
+        (
+            f"UPDATE {table} SET name = %s WHERE substr(name, 1, %s) = %s",
+            (name, len(prefix), prefix),
+        ),
+    ]
+
+
 def refill_sql(table: Table, live: str, shadow: str, empty: str) -> list[str]:
     """Statements that empty a live table (``empty``: the dialect's way) and
     fill it from its shadow, keeping the table itself."""
@@ -77,11 +96,54 @@ def refill_sql(table: Table, live: str, shadow: str, empty: str) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class Quarantined:
+    """A deal the projection could not project: the entry that failed and why.
+
+    Its rows are taken out of the read models (none is better than wrong
+    ones); the projection goes on with every other deal, tries the deal
+    again whenever it has a new entry, and a rebuild tries it again."""
+
+    deal_id: str
+    key: str | None
+    seq: int | None
+    event: str | None
+    reason: str
+
+
 class Page(ABC):
     """One page of the projection: the position it starts from, its writes
     and its new position, committed together."""
 
     start: int
+    name: str
+    store: ReadStore
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = (), write: bool = False) -> list[Any]:
+        """A statement in the page's transaction (``%s`` placeholders)."""
+
+    def quarantined(self) -> set[str]:
+        """The deals this projection holds in quarantine."""
+        table = self.store.qualified(QUARANTINE_TABLE)
+        return {
+            r[0] for r in self.execute(f"SELECT deal_id FROM {table} WHERE name = %s", (self.name,))
+        }
+
+    def set_quarantine(self, found: Sequence[Quarantined], released: Sequence[str]) -> None:
+        """Put ``found`` deals in quarantine and take ``released`` ones out."""
+        table = self.store.qualified(QUARANTINE_TABLE)
+        for deal in [*released, *(q.deal_id for q in found)]:
+            self.execute(
+                f"DELETE FROM {table} WHERE name = %s AND deal_id = %s", (self.name, deal), True
+            )
+        for q in found:
+            self.execute(
+                f"INSERT INTO {table} (name, deal_id, key, seq, event, reason)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                (self.name, q.deal_id, q.key, q.seq, q.event, q.reason),
+                True,
+            )
 
     @abstractmethod
     def load_entries(self, deal_ids: Sequence[str]) -> dict[str, list[Entry[DealEvent]]]:
@@ -159,6 +221,18 @@ class ReadStore(ABC):
     @abstractmethod
     def table(self, table: Table, suffix: str = "") -> str:
         """The qualified name of a read-model table (or of its shadow)."""
+
+    @abstractmethod
+    def qualified(self, name: str) -> str:
+        """The qualified name of one of salesflow's own tables."""
+
+    def quarantine(self, name: str) -> list[dict[str, Any]]:
+        """The deals projection ``name`` could not project, by key."""
+        table = self.qualified(QUARANTINE_TABLE)
+        return self.query(
+            f"SELECT deal_id, key, seq, event, reason FROM {table} WHERE name = %s ORDER BY key",
+            (name,),
+        )
 
     @abstractmethod
     def close(self) -> None:

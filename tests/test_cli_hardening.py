@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,35 @@ def test_run_goes_on_through_a_lost_connection_and_stops_on_sigterm(pg_url: str)
         flow.close()
     assert proc.returncode == 0, err
     assert b"lost the store" in err and b"stopped" in err and b"Traceback" not in err
+
+
+def test_no_one_stored_event_stops_the_read_side(store_url: str, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from domain import events as ev
+    from tests.conftest import make_flow
+    from tests.support import open_deal
+
+    flow = make_flow(store_url)
+    open_deal(flow.process, "GOOD-1")
+    for key, when, name in (
+        ("ODD-1", datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))), "Wang"),
+        ("NUL-1", datetime(2026, 7, 2, tzinfo=UTC), "Wang\x00"),
+    ):
+        open_deal(flow.process, key)
+        deal = flow.process.deal(key)  # past the command's checks, as a hand edit would be
+        deal.trigger_event(ev.InsiderFound, occurred_at=when, actor="x", note=None, name=name)
+        flow.process.save(deal)
+    open_deal(flow.process, "GOOD-2")
+    flow.close()
+    sf = Sf(store_url, tmp_path)
+    assert {r["key"] for r in sf.json("pipeline")} == {"GOOD-1", "GOOD-2"}
+    [status] = sf.json("projections", "status")
+    held = {q["key"]: q for q in status["quarantined"]}
+    assert set(held) == {"ODD-1", "NUL-1"} and status["lag"] == 0
+    assert held["NUL-1"]["seq"] == 2 and "NUL" in held["NUL-1"]["reason"]
+    assert "not projected" in sf("projections", "status").stdout
+    sf("projections", "rebuild", "--workers", "1")
+    assert {q["key"] for q in sf.json("projections", "status")[0]["quarantined"]} == set(held)
+    sf("deal", "open", "GOOD-3", "--customer", "C", "--title", "T", "--at", "2026-07-03")
+    assert len(sf.json("pipeline")) == 3
