@@ -73,6 +73,8 @@ class SalesflowGroup(click.Group):
             raise Refused(str(exc) + _closest(ctx, exc), 1) from exc
         except (SalesProcessError, ProjectionError) as exc:
             raise Refused(str(exc), 1) from exc
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise  # click's own: help, usage errors, exits
         except Exception as exc:
             if isinstance(exc, _loaded("pydantic", "ValidationError")):
                 raise Refused(explain(exc), 2) from exc

@@ -213,7 +213,13 @@ def test_pipeline_as_json_and_csv(sf: Sf) -> None:
 def test_projections_status_rebuild_run_and_export(sf: Sf, tmp_path: Path) -> None:
     enter_article_case(sf)
     (status,) = sf.json("projections", "status")
-    assert status == {"name": "reporting", "position": 0, "head": 5, "lag": 5}
+    assert status == {
+        "name": "reporting",
+        "position": 0,
+        "head": 5,
+        "lag": 5,
+        "quarantined": [],
+    }
     sf("projections", "run", "--once")
     assert sf.json("projections", "status")[0]["lag"] == 0
     assert "5 events applied" in sf("projections", "rebuild").stdout
