@@ -156,11 +156,12 @@ class Store(BaseModel):
 
 def open_process(store: Store, config: ProcessConfig) -> SalesProcess:
     """Connect to the store's events (creating schema and tables on first use)."""
+    from adapters.writers import AdvisoryTurns, FileTurns
     from domain.application import SalesProcess
 
     try:
         if store.kind == "sqlite":
-            return SalesProcess(store.eventsourcing_env(), config)
+            return SalesProcess(store.eventsourcing_env(), config, FileTurns(store.path))
         import psycopg
 
         # Two processes starting at once would race on CREATE ... IF NOT EXISTS
@@ -170,7 +171,7 @@ def open_process(store: Store, config: ProcessConfig) -> SalesProcess:
             try:
                 if store.events_schema:
                     conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.events_schema}"')
-                return SalesProcess(store.eventsourcing_env(), config)
+                return SalesProcess(store.eventsourcing_env(), config, AdvisoryTurns(store))
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (_FIRST_USE_LOCK,))
     except SalesProcessError:

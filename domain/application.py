@@ -11,9 +11,10 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -30,6 +31,25 @@ from domain.vocabulary import Grade, Milestone, Stage
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 8
+
+
+class Turns(Protocol):
+    """Writers of one deal take turns (``adapters.writers``): a context
+    manager per deal key, held for the whole read-decide-save."""
+
+    def __call__(self, key: str) -> AbstractContextManager[None]: ...
+
+    def close(self) -> None: ...
+
+
+class NoTurns:
+    """Writers that take no turns: the store's uniqueness and the retries decide."""
+
+    def __call__(self, key: str) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def close(self) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -56,9 +76,16 @@ class SalesProcess(Application[Any]):
 
     name = "Sales"
 
-    def __init__(self, env: dict[str, str], config: ProcessConfig) -> None:
+    def __init__(
+        self, env: dict[str, str], config: ProcessConfig, turns: Turns | None = None
+    ) -> None:
         super().__init__(env=env)
         self.config = config
+        self.turns: Turns = turns or NoTurns()
+
+    def close(self) -> None:
+        self.turns.close()
+        super().close()
 
     def construct_transcoder(self) -> Transcoder:
         """The library's JSON format, read faster (see ``domain.transcoder``)."""
@@ -91,17 +118,20 @@ class SalesProcess(Application[Any]):
         return self.deal(key).entries
 
     def _change(self, key: str, decide: Callable[[Opportunity], T]) -> Recorded[T]:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            deal = self.deal(key)
-            result = decide(deal)
-            try:
-                self.save(deal)
-            except IntegrityError:
-                time.sleep(random.uniform(0, 0.01 * attempt))
-                continue
-            except PersistenceError as exc:
-                raise errors.StoreError(f"the store failed: {exc}") from exc
-            return _recorded(deal, result)
+        """Read, decide, save, in the deal's turn; a writer that took no turn
+        and saved first makes the whole cycle run again (jittered backoff)."""
+        with self.turns(key):
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                deal = self.deal(key)
+                result = decide(deal)
+                try:
+                    self.save(deal)
+                except IntegrityError:
+                    time.sleep(random.uniform(0, 0.002 * 2**attempt))
+                    continue
+                except PersistenceError as exc:
+                    raise errors.StoreError(f"the store failed: {exc}") from exc
+                return _recorded(deal, result)
         raise errors.ConcurrentUpdate(key, MAX_ATTEMPTS)
 
     # -- commands -----------------------------------------------------------

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from cli.context import Salesflow
+from domain.application import NoTurns
 from domain.demo_data import ARTICLE_CASE, article_case, enter
 from domain.errors import ConcurrentUpdate, DealAlreadyOpened, MilestonesUnmet, UnknownDeal
 from domain.vocabulary import Alignment, Milestone, Outcome, Stage
@@ -93,6 +94,7 @@ class TestSalesProcessOnEachStore:
     ) -> None:
         open_deal(flow.process, "RACE-2")
         other = make_flow_like(flow)
+        other.process.turns = NoTurns()  # a writer that takes no turn (an older salesflow)
         original = flow.process.deal
 
         def stale_read(key: str):  # type: ignore[no-untyped-def]
@@ -114,3 +116,43 @@ def make_flow_like(flow: Salesflow) -> Salesflow:
         return make_flow(f"sqlite:///{store.path}")
     query = f"?schema={store.events_schema}&reporting={store.reporting_schema}"
     return make_flow(f"postgresql://{store.user}@{store.host}:{store.port}/{store.dbname}{query}")
+
+
+def test_eight_writers_on_one_deal_all_land_in_turn(store_url: str) -> None:
+    import threading
+
+    from tests.conftest import make_flow
+    from tests.support import do, open_deal
+
+    flows = [make_flow(store_url) for _ in range(8)]
+    open_deal(flows[0].process, "HOT-1")
+    failures: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(100):
+                do(
+                    flows[n].process,
+                    "activity",
+                    "HOT-1",
+                    "2026-07-02",
+                    kind="call",
+                    with_whom=f"writer {n} #{i}",
+                )
+        except BaseException as exc:  # any refusal is the defect this test is about
+            failures.append(exc)
+
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    try:
+        assert failures == []
+        entries = flows[0].process.entries("HOT-1")
+        assert [e.seq for e in entries] == list(range(1, 802))  # contiguous, none lost
+        withs = sorted(e.data["with_whom"] for e in entries if e.event == "ActivityHeld")
+        assert withs == sorted(f"writer {n} #{i}" for n in range(8) for i in range(100))
+    finally:
+        for f in flows:
+            f.close()
