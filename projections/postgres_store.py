@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ from projections.schema import (
 )
 from projections.store import (
     ENTRY_COLUMNS,
+    HELPERS_PATIENCE,
     Page,
     ReadStore,
     ShadowTables,
@@ -185,6 +187,31 @@ class PostgresShadowTables(ShadowTables):
             yield
         finally:
             self.store.conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+
+    def _helpers_key(self, name: str) -> str:
+        return f"{self.store.schema}.{name}.helpers"
+
+    @contextmanager
+    def hold_as_helper(self, name: str) -> Iterator[None]:
+        key = self._helpers_key(name)
+        self.store.conn.execute("SELECT pg_advisory_lock_shared(hashtext(%s))", (key,))
+        try:
+            yield
+        finally:
+            self.store.conn.execute("SELECT pg_advisory_unlock_shared(hashtext(%s))", (key,))
+
+    def wait_for_helpers(self, name: str) -> None:
+        key, deadline = self._helpers_key(name), time.monotonic() + HELPERS_PATIENCE
+        while True:
+            row = self.store.conn.execute(
+                "SELECT pg_try_advisory_lock(hashtext(%s))", (key,)
+            ).fetchone()
+            if row and row[0]:
+                self.store.conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+                return
+            if time.monotonic() > deadline:
+                raise ProjectionError(f"helpers of an earlier rebuild of {name} are still running")
+            time.sleep(0.05)
 
     def begin_rebuild(self, name: str, parts: int) -> None:
         with self.store.conn.transaction():

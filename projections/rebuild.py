@@ -9,16 +9,21 @@ alone, every deal. Once every helper is ready, it stops at a page boundary,
 starts every partition from where it got, and lets them go. If it reaches
 the head first, it stops them: a small store never waits for them.
 
-Helpers report progress, their end or their failure on a queue; the rebuild
-waits for all of them before the swap, and stops them all if one fails or
-dies. Readers keep the old tables until the swap, and a failed rebuild leaves
-them as they were.
+Helpers report progress, their end or their failure on a pipe each (no
+semaphores for a killed rebuild to leak); the rebuild waits for all of them
+before the swap, and stops them all if one fails or dies. A helper dies with
+its rebuild (a parent-death signal on Linux; elsewhere it notices between
+pages), and holds a shared lock for its life, which a later rebuild waits on
+before it touches the shadow tables. Readers keep the old tables until the
+swap, and a failed rebuild leaves them as they were.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import queue
+import signal
+import sys
+from multiprocessing.connection import Connection, wait
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +58,9 @@ def rebuild(
         raise ValueError("a rebuild in several processes needs the settings")
     mine = part_tracking(name, 0)
     with shadow.rebuild_lock(name):
+        # A rebuild killed meanwhile may have left helpers still writing to the
+        # shadow tables: wait until the last of them is gone.
+        shadow.wait_for_helpers(name)
         head = projector.head()
         shadow.begin_rebuild(name, parts)
         with Helpers(projector.settings, name, head, parts, page_size) as helpers:
@@ -87,14 +95,13 @@ class Helpers:
         self._ready: set[int] = set()
         self._done: set[int] = set()
         self._procs: list[BaseProcess] = []
-        self._queue: Any = None
-        self._go: Any = None
+        self._pipes: dict[int, Connection] = {}
 
     def __enter__(self) -> Helpers:
         if self.parts > 1:
             ctx = multiprocessing.get_context("spawn")
-            self._queue, self._go = ctx.Queue(), ctx.Event()
             for part in range(1, self.parts):
+                mine, theirs = ctx.Pipe(duplex=True)
                 proc = ctx.Process(
                     target=_work,
                     args=(
@@ -104,14 +111,15 @@ class Helpers:
                         part,
                         self.parts,
                         self.page_size,
-                        self._queue,
-                        self._go,
+                        theirs,
                     ),
                     name=f"salesflow-rebuild-{part}",
                     daemon=True,
                 )
                 proc.start()
+                theirs.close()
                 self._procs.append(proc)
+                self._pipes[part] = mine
         return self
 
     def __exit__(
@@ -124,8 +132,8 @@ class Helpers:
             if proc.is_alive():
                 proc.terminate()
             proc.join()
-        if self._queue is not None:
-            self._queue.close()
+        for pipe in self._pipes.values():
+            pipe.close()
 
     def ready(self) -> bool:
         """Whether every helper has started and waits to be let go."""
@@ -134,33 +142,31 @@ class Helpers:
 
     def go(self) -> None:
         """Let the helpers apply their partitions (from their tracked positions)."""
-        if self._go is not None:
-            self._go.set()
+        for pipe in self._pipes.values():
+            pipe.send(("go", 0, 0))
 
-    def poll(self, progress: Callable[[int], None] | None) -> None:
-        """Take in what the helpers reported so far, without waiting."""
-        while self._queue is not None:
+    def poll(self, progress: Callable[[int], None] | None, timeout: float = 0) -> None:
+        """Take in what the helpers reported so far (waiting up to ``timeout``)."""
+        open_pipes = [p for part, p in self._pipes.items() if part not in self._done]
+        for pipe in wait(open_pipes, timeout) if open_pipes else []:
+            assert isinstance(pipe, Connection)
             try:
-                message = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            self._take(message, progress)
+                while pipe.poll():
+                    self._take(pipe.recv(), progress)
+            except EOFError:
+                pass  # it died: _check_alive says so
 
     def wait(self, progress: Callable[[int], None] | None) -> int:
         """Wait until every helper is done; returns how many events they applied."""
         while len(self._done) < self.parts - 1:
-            try:
-                message = self._queue.get(timeout=0.2)
-            except queue.Empty:
-                self._check_alive(progress)
-                continue
-            self._take(message, progress)
+            self.poll(progress, timeout=0.2)
+            self._check_alive(progress)
         return self.applied
 
     def _check_alive(self, progress: Callable[[int], None] | None) -> None:
         for part, proc in enumerate(self._procs, 1):
             if part not in self._done and not proc.is_alive():
-                self.poll(progress)  # its last words may still be in the queue
+                self.poll(progress)  # its last words may still be in the pipe
                 if part not in self._done:
                     raise ProjectionError(
                         f"rebuild of {self.name}: worker {part} died (exit code {proc.exitcode})"
@@ -180,6 +186,22 @@ class Helpers:
             raise ProjectionError(value)
 
 
+def _die_with_parent() -> None:
+    """Ask the kernel to kill this helper when its rebuild dies (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if _parent_gone():  # it died before the signal was asked for
+        raise SystemExit(0)
+
+
+def _parent_gone() -> bool:
+    parent = multiprocessing.parent_process()
+    return parent is None or not parent.is_alive()
+
+
 def _work(
     settings: Settings,
     name: str,
@@ -187,30 +209,33 @@ def _work(
     part: int,
     parts: int,
     page_size: int,
-    out: Any,
-    go: Any,
+    pipe: Connection,
 ) -> None:
-    """A helper's life: open the store, say it is ready, wait to be let go,
-    apply partition ``part``, report."""
+    """A helper's life: die with the rebuild, open the store, hold the helpers'
+    lock, say it is ready, wait to be let go, apply partition ``part``, report."""
+    _die_with_parent()
     try:
         process = open_process(settings.store, settings.config)
         try:
             read = open_read_store(settings.store)
             try:
-                out.put(("ready", part, 0))
-                while not go.wait(0.5):
-                    parent = multiprocessing.parent_process()
-                    if parent is None or not parent.is_alive():
-                        return
-                mine = Projector(process, read, name).on_slice(
-                    Slice(part_tracking(name, part), SHADOW, part, parts, head)
-                )
-                mine.catch_up(lambda n: out.put(("progress", part, n)), page_size)
+                with read.shadow_tables().hold_as_helper(name):
+                    pipe.send(("ready", part, 0))
+                    while not pipe.poll(0.5):
+                        if _parent_gone():
+                            return
+                    pipe.recv()  # go
+                    mine = Projector(process, read, name).on_slice(
+                        Slice(part_tracking(name, part), SHADOW, part, parts, head)
+                    )
+                    mine.catch_up(
+                        lambda n: pipe.send(("progress", part, n)), page_size, until=_parent_gone
+                    )
             finally:
                 read.close()
         finally:
             process.close()
     except Exception as exc:
-        out.put(("failed", part, f"rebuild of {name}, worker {part}: {exc}"))
+        pipe.send(("failed", part, f"rebuild of {name}, worker {part}: {exc}"))
         return
-    out.put(("done", part, 0))
+    pipe.send(("done", part, 0))

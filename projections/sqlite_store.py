@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from projections.schema import (
 )
 from projections.store import (
     ENTRY_COLUMNS,
+    HELPERS_PATIENCE,
     Page,
     ReadStore,
     ShadowTables,
@@ -289,6 +291,34 @@ class SQLiteShadowTables(ShadowTables):
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @contextmanager
+    def hold_as_helper(self, name: str) -> Iterator[None]:
+        import fcntl
+
+        with open(f"{self.store.path}.{name}.helpers-lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def wait_for_helpers(self, name: str) -> None:
+        import fcntl
+
+        deadline = time.monotonic() + HELPERS_PATIENCE
+        with open(f"{self.store.path}.{name}.helpers-lock", "a") as lock:
+            while True:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise ProjectionError(
+                            f"helpers of an earlier rebuild of {name} are still running"
+                        ) from None
+                    time.sleep(0.05)
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
     def begin_rebuild(self, name: str, parts: int) -> None:
         with self.store.write():

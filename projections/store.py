@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from projections.rows import DealRows
 
 
+#: How long a rebuild waits for an earlier one's helpers to go, in seconds.
+HELPERS_PATIENCE = 30.0
+
+
 def part_tracking(name: str, part: int) -> str:
     """The tracking row of one part of a rebuild of projection ``name``."""
     return f"{name}{SHADOW}/{part}"
@@ -170,6 +174,15 @@ class ShadowTables(ABC):
     @abstractmethod
     def rebuild_lock(self, name: str) -> AbstractContextManager[None]:
         """Held for the whole of a rebuild: a second one at once is refused."""
+
+    @abstractmethod
+    def hold_as_helper(self, name: str) -> AbstractContextManager[None]:
+        """Held by each helper of a rebuild for its whole life (shared)."""
+
+    @abstractmethod
+    def wait_for_helpers(self, name: str) -> None:
+        """Wait until no helper of an earlier rebuild is left (one killed with
+        its rebuild may still be writing); refused after ``HELPERS_PATIENCE``."""
 
     @abstractmethod
     def begin_rebuild(self, name: str, parts: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -243,3 +244,66 @@ def test_each_table_and_column_says_what_it_means_before_and_after_a_rebuild(
         assert {t.name for t in TABLES if ids[t.name] == after[t.name]} == {LOSSES.name}
     finally:
         flow.close()
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_a_killed_rebuild_takes_its_helpers_with_it_and_the_next_one_runs(
+    store_url: str,
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.support import generate
+
+    flow = make_flow(store_url)
+    generate(flow.process, 30_000, seed=9)
+    flow.fresh()
+    before = snapshot(flow)
+    env = {**os.environ, "SALESFLOW_STORE": store_url, "SALESFLOW_TZ": "UTC"}
+    command = [sys.executable, "-m", "cli", "projections", "rebuild", "--workers", "3"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    helpers = _children(proc.pid)
+    assert len(helpers) >= 2, "the rebuild started its helpers"
+    tracking = flow.read.qualified("salesflow_tracking")
+    working = f"SELECT position FROM {tracking} WHERE name = %s"
+    parts = [f"{PROJECTION}__rebuild/{n}" for n in (1, 2)]
+
+    def positions() -> list[int]:
+        return [r["position"] for p in parts for r in flow.read.query(working, (p,))]
+
+    while time.monotonic() < deadline:  # until the helpers apply their parts
+        if any(positions()) and proc.poll() is None:
+            break
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    at_kill = positions()
+    time.sleep(0.3)
+    assert positions() == at_kill  # nothing written by a helper after its rebuild died
+    assert not [
+        h
+        for h in helpers
+        if Path(f"/proc/{h}/stat").exists()
+        and Path(f"/proc/{h}/stat").read_text().split()[2] != "Z"
+    ]
+    rebuild(flow.projector(workers=2), page_size=500)
+    assert snapshot(flow) == before
+    flow.close()
+    assert b"leaked" not in proc.stderr.read() if proc.stderr else True
