@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -13,14 +12,13 @@ from psycopg.adapt import Dumper
 
 from domain.entries import Entry
 from domain.events import DealEvent
-from projections.errors import ProjectionError, TrackingConflict
+from projections.errors import TrackingConflict
 from projections.rows import DealRows, Row
 from projections.schema import (
     AUDIT_TRAIL,
     PROJECTION,
     QUARANTINE_SQL,
     QUARANTINE_TABLE,
-    SHADOW,
     TABLES,
     TRACKING_TABLE,
     VERSION,
@@ -28,19 +26,15 @@ from projections.schema import (
     Table,
     comment_sql,
     create_table_sql,
-    key_index_sql,
     sql_type,
 )
 from projections.store import (
     ENTRY_COLUMNS,
-    HELPERS_PATIENCE,
     Page,
     ReadStore,
     ShadowTables,
     entries_by_deal,
     part_tracking,
-    quarantine_swap,
-    refill_sql,
 )
 
 if TYPE_CHECKING:
@@ -158,6 +152,8 @@ class PostgresReadStore(ReadStore):
             yield _PostgresPage(self, name, suffix, int(row[0]))
 
     def shadow_tables(self) -> ShadowTables:
+        from projections.postgres_shadow import PostgresShadowTables
+
         return PostgresShadowTables(self)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -167,127 +163,6 @@ class PostgresReadStore(ReadStore):
 
     def close(self) -> None:
         self.conn.close()
-
-
-class PostgresShadowTables(ShadowTables):
-    """A rebuild's shadow tables in the reporting schema."""
-
-    def __init__(self, store: PostgresReadStore) -> None:
-        self.store = store
-
-    @contextmanager
-    def rebuild_lock(self, name: str) -> Iterator[None]:
-        key = f"{self.store.schema}.{name}"
-        row = self.store.conn.execute(
-            "SELECT pg_try_advisory_lock(hashtext(%s))", (key,)
-        ).fetchone()
-        if not (row and row[0]):
-            raise ProjectionError(f"a rebuild of {name} is already running")
-        try:
-            yield
-        finally:
-            self.store.conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
-
-    def _helpers_key(self, name: str) -> str:
-        return f"{self.store.schema}.{name}.helpers"
-
-    @contextmanager
-    def hold_as_helper(self, name: str) -> Iterator[None]:
-        key = self._helpers_key(name)
-        self.store.conn.execute("SELECT pg_advisory_lock_shared(hashtext(%s))", (key,))
-        try:
-            yield
-        finally:
-            self.store.conn.execute("SELECT pg_advisory_unlock_shared(hashtext(%s))", (key,))
-
-    def wait_for_helpers(self, name: str) -> None:
-        key, deadline = self._helpers_key(name), time.monotonic() + HELPERS_PATIENCE
-        while True:
-            row = self.store.conn.execute(
-                "SELECT pg_try_advisory_lock(hashtext(%s))", (key,)
-            ).fetchone()
-            if row and row[0]:
-                self.store.conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
-                return
-            if time.monotonic() > deadline:
-                raise ProjectionError(f"helpers of an earlier rebuild of {name} are still running")
-            time.sleep(0.05)
-
-    def begin_rebuild(self, name: str, parts: int) -> None:
-        with self.store.conn.transaction():
-            for t in TABLES:
-                self.store.conn.execute(f"DROP TABLE IF EXISTS {self.store.table(t, SHADOW)}")
-                # The key index comes at the swap: built once, sorted, faster
-                # than kept up row by row.
-                for sql in create_table_sql(
-                    t, "postgresql", f"{self.store.schema_sql}.", SHADOW, key_index=False
-                ):
-                    self.store.conn.execute(sql)
-                self.store.comment(t, SHADOW)
-            table = self.store.qualified(QUARANTINE_TABLE)
-            for sql, params in quarantine_swap(table, name, begin=True):
-                self.store.conn.execute(sql, params)
-            self._drop_parts(name)
-            with self.store.conn.cursor() as cur:
-                cur.executemany(
-                    f"INSERT INTO {self.store.tracking} (name, position) VALUES (%s, 0)",
-                    [(part_tracking(name, i),) for i in range(parts)],
-                )
-
-    def start_parts(self, name: str, parts: int, position: int) -> None:
-        with self.store.conn.transaction(), self.store.conn.cursor() as cur:
-            cur.executemany(
-                f"UPDATE {self.store.tracking} SET position = %s WHERE name = %s",
-                [(position, part_tracking(name, i)) for i in range(parts)],
-            )
-
-    def finish_rebuild(self, name: str, parts: int, position: int) -> None:
-        with self.store.conn.transaction():
-            self.store.conn.execute(
-                f"SELECT position FROM {self.store.tracking} WHERE name = %s FOR UPDATE", (name,)
-            )
-            for t in TABLES:
-                live, shadow = self.store.table(t), self.store.table(t, SHADOW)
-                if self._customised(t):
-                    for sql in refill_sql(t, live, shadow, "TRUNCATE"):
-                        self.store.conn.execute(sql)
-                    continue
-                self.store.conn.execute(f"DROP TABLE IF EXISTS {live}")
-                self.store.conn.execute(f"ALTER TABLE {shadow} RENAME TO {t.name}")
-                self.store.conn.execute(
-                    f"ALTER INDEX {self.store.schema_sql}.{t.name}{SHADOW}_pkey"
-                    f" RENAME TO {t.name}_pkey"
-                )
-                if t.by_key:
-                    self.store.conn.execute(key_index_sql(t, f"{self.store.schema_sql}."))
-            self._drop_parts(name)
-            for sql, params in quarantine_swap(self.store.qualified(QUARANTINE_TABLE), name):
-                self.store.conn.execute(sql, params)
-            self.store.conn.execute(
-                f"INSERT INTO {self.store.tracking} (name, position) VALUES (%s, %s)"
-                " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
-                (name, position),
-            )
-
-    def _customised(self, table: Table) -> bool:
-        """Whether anything of its users' hangs on the live table: a view or
-        rule over it, a grant, an index, a trigger, a policy, a foreign key to
-        it, a comment."""
-        row = self.store.conn.execute(
-            _CUSTOMISED,
-            {
-                "table": self.store.table(table),
-                "ours": [f"{table.name}_pkey", f"{table.name}_key_idx"],
-                "comments": [text for _, text in comment_sql(table, table.name)],
-            },
-        ).fetchone()
-        return bool(row and row[0])
-
-    def _drop_parts(self, name: str) -> None:
-        prefix = part_tracking(name, 0)[:-1]
-        self.store.conn.execute(
-            f"DELETE FROM {self.store.tracking} WHERE left(name, %s) = %s", (len(prefix), prefix)
-        )
 
 
 class _PostgresPage(Page):
@@ -357,26 +232,6 @@ class _PostgresPage(Page):
         if cur.rowcount != 1:
             raise TrackingConflict(f"projection {self.name} moved from {self.start} meanwhile")
 
-
-#: Whether anything of its users' hangs on a table (PostgreSQL's catalogs).
-_CUSTOMISED = """
-SELECT c.oid IS NOT NULL AND (
-    c.relacl IS NOT NULL
-    OR EXISTS (SELECT 1 FROM pg_depend d JOIN pg_rewrite r
-               ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
-               WHERE d.refobjid = c.oid AND r.ev_class <> c.oid)
-    OR EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-               WHERE i.indrelid = c.oid AND ic.relname <> ALL(%(ours)s))
-    OR EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal)
-    OR EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = c.oid)
-    OR EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid)
-    OR EXISTS (SELECT 1 FROM pg_description
-               WHERE classoid = 'pg_class'::regclass AND objoid = c.oid
-               AND description <> ALL(%(comments)s))
-)
-FROM (SELECT to_regclass(%(table)s) AS oid) t
-LEFT JOIN pg_class c ON c.oid = t.oid
-"""
 
 #: Each table's column types, as COPY sends them.
 _COPY_TYPES = {
