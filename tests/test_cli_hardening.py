@@ -180,3 +180,25 @@ def test_no_one_stored_event_stops_the_read_side(store_url: str, tmp_path: Path)
     assert {q["key"] for q in sf.json("projections", "status")[0]["quarantined"]} == set(held)
     sf("deal", "open", "GOOD-3", "--customer", "C", "--title", "T", "--at", "2026-07-03")
     assert len(sf.json("pipeline")) == 3
+
+
+def test_sigterm_during_a_write_records_it_whole_or_not_and_says_so(sf: Sf) -> None:
+    sf(*OPEN, "--at", "2026-07-01")
+    env = {**os.environ, "SALESFLOW_STORE": sf.store, "SALESFLOW_TZ": "UTC"}
+    for n, delay in enumerate((0.05, 0.1, 0.15, 0.2, 0.3, 0.5)):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cli", "deal", "activity", "K-1", "call", "--with", f"w{n}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode in (0, 143, -signal.SIGTERM), (delay, err)
+        assert b"Traceback" not in err, (delay, err)
+        if proc.returncode == 143:
+            assert b"stopped (SIGTERM)" in err
+    audit = sf.json("audit", "K-1")
+    assert [e["seq"] for e in audit] == list(range(1, len(audit) + 1))
+    assert all(e["event"] in ("Opened", "ActivityHeld") for e in audit)
