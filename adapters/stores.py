@@ -124,6 +124,7 @@ class Store(BaseModel):
                 "SQLITE_DBNAME": self.path,
                 "SQLITE_LOCK_TIMEOUT": "30",
                 "CREATE_TABLE": "y",
+                "APPLICATION_RECORDER_TOPIC": "adapters.sqlite_recorder:IdempotentSQLiteRecorder",
             }
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -136,6 +137,7 @@ class Store(BaseModel):
             # Off on purpose: in 9.5.6 it mis-orders notifications (see README).
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
             "CREATE_TABLE": "y",
+            "APPLICATION_RECORDER_TOPIC": "adapters.postgres_recorder:IdempotentPostgresRecorder",
         }
         if self.events_schema:
             env["POSTGRES_SCHEMA"] = self.events_schema

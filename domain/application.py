@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar
@@ -31,6 +32,21 @@ from domain.vocabulary import Grade, Milestone, Stage
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """What a caller asks of a write beyond the command itself (the HTTP API's
+    ``If-Match`` and ``Idempotency-Key``): the deal's version it must still be
+    at, and what to save with the events, in their transaction, once decided."""
+
+    version: int | None = None
+    save_with: Callable[[Opportunity], dict[str, Any]] | None = None
+
+
+#: The conditions of the write running in this thread or task.
+CONDITIONS: ContextVar[Conditions | None] = ContextVar("salesflow_conditions", default=None)
+_NONE = Conditions()
 
 
 class Turns(Protocol):
@@ -120,12 +136,16 @@ class SalesProcess(Application[Any]):
     def _change(self, key: str, decide: Callable[[Opportunity], T]) -> Recorded[T]:
         """Read, decide, save, in the deal's turn; a writer that took no turn
         and saved first makes the whole cycle run again (jittered backoff)."""
+        asked = CONDITIONS.get() or _NONE
         with self.turns(key):
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 deal = self.deal(key)
+                if asked.version is not None and deal.version != asked.version:
+                    raise errors.VersionMismatch(key, asked.version, deal.version)
                 result = decide(deal)
+                extra = asked.save_with(deal) if asked.save_with else {}
                 try:
-                    self.save(deal)
+                    self.save(deal, **extra)
                 except IntegrityError:
                     time.sleep(random.uniform(0, 0.002 * 2**attempt))
                     continue
@@ -147,8 +167,10 @@ class SalesProcess(Application[Any]):
             cmd.by,
             cmd.note,
         )
+        asked = CONDITIONS.get() or _NONE
+        extra = asked.save_with(deal) if asked.save_with else {}
         try:
-            self.save(deal)
+            self.save(deal, **extra)
         except IntegrityError:
             raise errors.DealAlreadyOpened(cmd.key) from None
         except PersistenceError as exc:

@@ -1,21 +1,31 @@
 """Named errors. ``InputError`` is refused at the edge (exit 2); every
-``SalesProcessError`` is a refusal by the domain or the store (exit 1)."""
+``SalesProcessError`` is a refusal by the domain or the store (exit 1).
+
+Each class has a stable ``code`` (the HTTP API's problem ``code``), so that
+clients can branch on it whatever the message says."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 
 class InputError(ValueError):
     """Raised when input is refused before the domain sees it."""
 
+    code: ClassVar[str] = "invalid_input"
+
 
 class SalesProcessError(Exception):
     """Base of every refusal by the sales process or the store."""
 
+    code: ClassVar[str] = "refused"
+
 
 class UnknownDeal(SalesProcessError):
     """Raised when no deal has the given key."""
+
+    code: ClassVar[str] = "unknown_deal"
 
     def __init__(self, key: str) -> None:
         super().__init__(f"no deal has the key {key!r}; open it first with 'deal open'")
@@ -24,6 +34,8 @@ class UnknownDeal(SalesProcessError):
 
 class NotYet(UnknownDeal):
     """Raised when a deal exists but not in the business or recorded time asked."""
+
+    code: ClassVar[str] = "not_yet"
 
     def __init__(self, key: str, why: str) -> None:
         SalesProcessError.__init__(self, f"deal {key!r} {why}")
@@ -34,6 +46,8 @@ class NotProjected(SalesProcessError):
     """Raised when a deal's read-model rows are held back: an entry of it
     cannot be projected (``projections status`` lists it)."""
 
+    code: ClassVar[str] = "not_projected"
+
     def __init__(self, key: str, why: str) -> None:
         super().__init__(
             f"deal {key!r} is not in the read models: {why} (see 'projections status')"
@@ -43,6 +57,8 @@ class NotProjected(SalesProcessError):
 class DealAlreadyOpened(SalesProcessError):
     """Raised when a key is opened a second time."""
 
+    code: ClassVar[str] = "deal_already_opened"
+
     def __init__(self, key: str) -> None:
         super().__init__(f"deal {key!r} is already open; use another key")
         self.key = key
@@ -50,6 +66,8 @@ class DealAlreadyOpened(SalesProcessError):
 
 class MilestonesUnmet(SalesProcessError):
     """Raised when ``advance`` finds the current stage's milestones unmet."""
+
+    code: ClassVar[str] = "milestones_unmet"
 
     def __init__(self, key: str, stage: str, unmet: Iterable[str]) -> None:
         self.unmet = tuple(unmet)
@@ -62,6 +80,8 @@ class MilestonesUnmet(SalesProcessError):
 class NothingToForce(SalesProcessError):
     """Raised when ``force`` is asked while every milestone is met."""
 
+    code: ClassVar[str] = "nothing_to_force"
+
     def __init__(self, key: str, stage: str) -> None:
         super().__init__(
             f"deal {key!r} has met every milestone of {stage}: use 'advance', not 'force'"
@@ -71,6 +91,8 @@ class NothingToForce(SalesProcessError):
 class WinCannotBeForced(SalesProcessError):
     """Raised when ``force`` would skip a milestone no force may skip (out of
     negotiation without a signed contract: a win cannot be forced)."""
+
+    code: ClassVar[str] = "win_cannot_be_forced"
 
     def __init__(self, key: str, stage: str, unforceable: Iterable[str]) -> None:
         super().__init__(
@@ -82,6 +104,8 @@ class WinCannotBeForced(SalesProcessError):
 class LastStage(SalesProcessError):
     """Raised when a stage move is asked in implementation, the last stage."""
 
+    code: ClassVar[str] = "last_stage"
+
     def __init__(self, key: str) -> None:
         super().__init__(f"deal {key!r} is in implementation, the last stage")
 
@@ -89,12 +113,16 @@ class LastStage(SalesProcessError):
 class WrongStage(SalesProcessError):
     """Raised when a command is given in a stage that does not accept it."""
 
+    code: ClassVar[str] = "wrong_stage"
+
     def __init__(self, key: str, command: str, needed: str, actual: str) -> None:
         super().__init__(f"'{command}' needs deal {key!r} in {needed}; it is in {actual}")
 
 
 class WrongOutcome(SalesProcessError):
     """Raised when a command is given while the deal's outcome does not accept it."""
+
+    code: ClassVar[str] = "wrong_outcome"
 
     def __init__(self, key: str, command: str, needed: Iterable[str], actual: str) -> None:
         super().__init__(
@@ -104,6 +132,8 @@ class WrongOutcome(SalesProcessError):
 
 class DealClosed(WrongOutcome):
     """Raised when a closed (lost, withdrawn, abandoned) deal is asked to change."""
+
+    code: ClassVar[str] = "deal_closed"
 
     def __init__(self, key: str, command: str, actual: str) -> None:
         SalesProcessError.__init__(
@@ -117,6 +147,8 @@ class MilestoneNeeded(SalesProcessError):
     """Raised when a command needs a milestone met first (``sign``:
     ``contract_approved``)."""
 
+    code: ClassVar[str] = "milestone_needed"
+
     def __init__(self, key: str, command: str, needed: Iterable[str]) -> None:
         self.needed = tuple(needed)
         super().__init__(f"deal {key!r}: '{command}' needs {', '.join(self.needed)} met first")
@@ -126,6 +158,8 @@ class AlreadyMet(SalesProcessError):
     """Raised when a command that meets its milestone once is given again
     (``sign`` of a signed contract)."""
 
+    code: ClassVar[str] = "already_met"
+
     def __init__(self, key: str, command: str, milestone: str) -> None:
         super().__init__(f"deal {key!r}: {milestone} is already met; '{command}' is refused")
 
@@ -133,13 +167,19 @@ class AlreadyMet(SalesProcessError):
 class OutOfTimeOrder(SalesProcessError):
     """Raised when an entry's business time breaks the deal's order of events."""
 
+    code: ClassVar[str] = "out_of_time_order"
+
 
 class CannotRetract(SalesProcessError):
     """Raised when an entry may not be retracted (or does not exist)."""
 
+    code: ClassVar[str] = "cannot_retract"
+
 
 class ConcurrentUpdate(SalesProcessError):
     """Raised when another writer kept changing the deal and retries ran out."""
+
+    code: ClassVar[str] = "concurrent_update"
 
     def __init__(self, key: str, attempts: int) -> None:
         super().__init__(
@@ -150,6 +190,8 @@ class ConcurrentUpdate(SalesProcessError):
 
 class StoreHoldsOtherDeals(SalesProcessError):
     """Raised when the demo would mix its sample deals into a store of real ones."""
+
+    code: ClassVar[str] = "store_holds_other_deals"
 
     def __init__(self, store: str, others: list[str]) -> None:
         shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
@@ -164,6 +206,8 @@ class StoreHoldsOtherDeals(SalesProcessError):
 class StoreMissing(SalesProcessError):
     """Raised when a read command names a SQLite store that does not exist."""
 
+    code: ClassVar[str] = "store_missing"
+
     def __init__(self, path: str) -> None:
         super().__init__(f"no store at {path}; write a deal or run demo to create it")
 
@@ -171,6 +215,22 @@ class StoreMissing(SalesProcessError):
 class CannotWrite(SalesProcessError):
     """Raised when an output cannot be written where it was asked for."""
 
+    code: ClassVar[str] = "cannot_write"
+
 
 class StoreError(SalesProcessError):
     """Raised when the event store cannot be reached or used."""
+
+    code: ClassVar[str] = "store_unavailable"
+
+
+class VersionMismatch(SalesProcessError):
+    """Raised when a conditional write finds the deal at another version."""
+
+    code: ClassVar[str] = "version_mismatch"
+
+    def __init__(self, key: str, expected: int, current: int) -> None:
+        super().__init__(
+            f"deal {key!r} is at version {current}, not {expected}: nothing was written"
+        )
+        self.key, self.expected, self.current = key, expected, current
