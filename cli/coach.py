@@ -43,9 +43,9 @@ def diagnose(
     as_json: bool,
 ) -> None:
     """The coach's reading: alignment, missing milestones, next work, risks."""
-    from cli.show import state_of
     from domain.diagnosis import diagnose as diagnosis_of
     from domain.times import now
+    from projections.documents import state_of
 
     flow.fresh()
     state = state_of(key, flow.process.entries(key), as_of, known_at)

@@ -16,26 +16,6 @@ from domain.vocabulary import Outcome, Stage
 from projections.cells import plain
 from projections.schema import PROJECTION
 
-PIPELINE_COLUMNS = (
-    "key",
-    "customer",
-    "title",
-    "owner",
-    "stage",
-    "outcome",
-    "grade",
-    "engagement",
-    "customer_step",
-    "expected_stage",
-    "alignment",
-    "missing_milestones",
-    "forced_count",
-    "win_probability",
-    "days_in_stage",
-    "stage_entered_at",
-    "tender_expected",
-    "last_activity_at",
-)
 PIPELINE_SHORT = (
     "key",
     "customer",
@@ -46,28 +26,6 @@ PIPELINE_SHORT = (
     "win_probability",
     "days_in_stage",
     "missing_milestones",
-)
-AUDIT_COLUMNS = (
-    "seq",
-    "event",
-    "occurred_at",
-    "recorded_at",
-    "actor",
-    "stage",
-    "summary",
-    "data",
-    "retracted",
-    "note",
-)
-LOSS_COLUMNS = (
-    "key",
-    "outcome",
-    "stage",
-    "reason",
-    "competitor",
-    "missing_milestones",
-    "forced_advances",
-    "explanation",
 )
 
 
@@ -80,11 +38,6 @@ def _filter_options(f: Any) -> Any:
 
 def _choice(enum: Any) -> click.Choice[str]:
     return click.Choice([e.value for e in enum])
-
-
-def _only(rows: list[dict[str, Any]], **wanted: str | None) -> list[dict[str, Any]]:
-    """The rows whose columns hold the wanted values (None: any)."""
-    return [r for r in rows if all(v is None or r.get(k) == v for k, v in wanted.items())]
 
 
 def _format_options(f: Any) -> Any:
@@ -135,17 +88,19 @@ def pipeline(
 ) -> None:
     """Every deal, one row each, ordered by key (as it stood --as-of, as known --known-at)."""
     from domain.times import now
-    from projections import queries
+    from projections import documents as d
 
-    read = flow.fresh()
-    if as_of is None and known_at is None:
-        rows = queries.pipeline(read, flow.settings.config.tz, now())
-    else:
-        from projections.asof import pipeline_as_of
-
-        rows = pipeline_as_of(read, flow.settings.config, as_of or now(), known_at)
-    rows = _only(rows, owner=owner, stage=stage, outcome=outcome)
-    _emit(rows, PIPELINE_COLUMNS, as_json, as_csv, PIPELINE_SHORT, _zone(flow))
+    rows = d.pipeline(
+        flow.fresh(),
+        flow.settings.config,
+        now(),
+        as_of,
+        known_at,
+        owner=owner,
+        stage=stage,
+        outcome=outcome,
+    )
+    _emit(rows, d.PIPELINE_COLUMNS, as_json, as_csv, PIPELINE_SHORT, _zone(flow))
 
 
 @click.command()
@@ -154,20 +109,9 @@ def pipeline(
 @pass_flow
 def audit(flow: Salesflow, key: str, as_json: bool, as_csv: bool) -> None:
     """The deal's history, one row per entry, in seq order."""
-    from domain.errors import UnknownDeal
-    from projections import queries
+    from projections import documents as d
 
-    read = flow.fresh()
-    rows = queries.audit(read, flow.settings.config.tz, key)
-    if not rows:
-        from domain.errors import NotProjected
-        from domain.opportunity import deal_id
-
-        held = [q for q in read.quarantine(PROJECTION) if q["deal_id"] == str(deal_id(key))]
-        if held:
-            q = held[0]
-            raise NotProjected(key, f"entry {q['seq']} ({q['event']}) {q['reason']}")
-        raise UnknownDeal(key)
+    rows = d.audit(flow.fresh(), flow.settings.config, key)
     for r in rows:
         if not as_json and not as_csv:
             r["retracted"] = "RETRACTED" if r["retracted"] else ""
@@ -182,7 +126,7 @@ def audit(flow: Salesflow, key: str, as_json: bool, as_csv: bool) -> None:
         "note",
         "retracted",
     )
-    _emit(rows, AUDIT_COLUMNS, as_json, as_csv, short, _zone(flow))
+    _emit(rows, d.AUDIT_COLUMNS, as_json, as_csv, short, _zone(flow))
 
 
 @click.command()
@@ -198,16 +142,11 @@ def losses(
     as_csv: bool,
 ) -> None:
     """Lost, withdrawn and abandoned deals, with what explains them."""
-    from projections import queries
+    from projections import documents as d
 
-    read = flow.fresh()
-    rows = queries.losses(read, flow.settings.config.tz)
-    if owner is not None:
-        owners = {r["deal_id"]: r["owner"] for r in queries.owners(read)}
-        rows = [r for r in rows if owners.get(r["deal_id"]) == owner]
-    rows = _only(rows, stage=stage, outcome=outcome)
+    rows = d.losses(flow.fresh(), flow.settings.config, owner, stage=stage, outcome=outcome)
     if as_json or as_csv:
-        _emit(rows, LOSS_COLUMNS, as_json, as_csv)
+        _emit(rows, d.LOSS_COLUMNS, as_json, as_csv)
         return
     if not rows:
         click.echo("(none)")
@@ -251,18 +190,12 @@ def projections() -> None:
 def status(flow: Salesflow, as_json: bool) -> None:
     """Each projection's position, the head of the log, the lag, and the deals
     it could not project (each with the entry that failed and why)."""
+    from projections.documents import status as status_of
+
     flow.reading()
     s = flow.projector().status()
-    held = flow.read.quarantine(s.name)
-    doc = [
-        {
-            "name": s.name,
-            "position": s.position,
-            "head": s.head,
-            "lag": s.lag,
-            "quarantined": [{**q, "key": q["key"] or q["deal_id"]} for q in held],
-        }
-    ]
+    doc = status_of(flow.read, s.name, s.position, s.head)
+    held = doc[0]["quarantined"]
     if as_json:
         emit_json(doc)
         return

@@ -13,20 +13,6 @@ from cli.context import Salesflow, pass_flow
 from cli.output import emit_json, say
 from cli.types import KEY
 
-#: What ``replay --json`` gives of each step (cli.md fixes the first five).
-STEP_KEYS = (
-    "seq",
-    "event",
-    "occurred_at",
-    "stage",
-    "diagnosis",
-    "retracted",
-    "outcome",
-    "milestones_met",
-    "actor",
-    "summary",
-    "note",
-)
 #: Keys read at a ``--step`` prompt, and what each does.
 _BACK = {"b", "B", "\x1b[D", "\x1bOD"}  # b, or the left arrow
 _QUIT = {"q", "Q", "\x03", "\x04", ""}  # q, Ctrl-C, Ctrl-D, end of input
@@ -45,6 +31,7 @@ _QUIT = {"q", "Q", "\x03", "\x04", ""}  # q, Ctrl-C, Ctrl-D, end of input
 def replay(flow: Salesflow, key: str, as_json: bool, step: bool) -> None:
     """The deal's history step by step, with the diagnosis after each entry."""
     from domain.diagnosis import replay as replay_of
+    from projections.documents import STEP_KEYS
 
     flow.fresh()
     steps = replay_of(flow.process.entries(key), flow.settings.config)

@@ -3,9 +3,8 @@ known at a recorded time, with its recent entries and their notes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -13,11 +12,6 @@ from cli.context import Salesflow, pass_flow
 from cli.deal import deal
 from cli.output import say
 from cli.types import KEY, UNTIL
-
-if TYPE_CHECKING:
-    from domain.entries import Entry
-    from domain.events import DealEvent
-    from domain.state import DealState
 
 
 @deal.command()
@@ -36,43 +30,14 @@ def show(
 ) -> None:
     """Show the deal: stage, outcome, milestones, alignment, win probability."""
     from cli.output import emit_json
-    from projections.views import deal_document, recent_entries
+    from projections.documents import deal_show
 
     flow.fresh()
-    entries = flow.process.entries(key)
-    state = state_of(key, entries, as_of, known_at)
-    tz = flow.settings.config.tz
-    doc = {
-        **deal_document(state, flow.settings.config),
-        "time_zone": tz.key,
-        "recent_entries": recent_entries(entries, as_of, known_at, tz),
-    }
+    doc = deal_show(key, flow.process.entries(key), flow.settings.config, as_of, known_at)
     if as_json:
         emit_json(doc)
         return
     _print_deal(doc)
-
-
-def state_of(
-    key: str,
-    entries: Sequence[Entry[DealEvent]],
-    as_of: datetime | None,
-    known_at: datetime | None,
-) -> DealState:
-    """The deal as of ``as_of``, known at ``known_at``; a deal opened after
-    ``as_of``, or recorded after ``known_at``, is refused saying so."""
-    from domain.errors import NotYet
-    from domain.fold import fold
-
-    state = fold(entries, as_of=as_of, known_at=known_at)
-    if state.opened_at is not None:
-        return state
-    opened = entries[0]
-    if known_at is not None and opened.recorded_at > known_at:
-        raise NotYet(
-            key, f"was first recorded at {opened.recorded_at.isoformat()}, after --known-at"
-        )
-    raise NotYet(key, f"was opened at {opened.occurred_at.isoformat()}, after --as-of")
 
 
 def _print_deal(doc: dict[str, Any]) -> None:

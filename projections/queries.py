@@ -20,7 +20,7 @@ _LIST_COLUMNS = {"missing_milestones", "skipped_milestones"}
 _JSON_COLUMNS = {"data", "forced_advances"}
 
 
-def _typed(table: Table, row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+def typed(table: Table, row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
     """Uniform Python values from either dialect: aware datetimes in ``tz``,
     booleans, lists for id lists, parsed JSON."""
     kinds = dict(table.columns)
@@ -49,7 +49,7 @@ def pipeline(read: ReadStore, tz: ZoneInfo, as_of: datetime) -> list[dict[str, A
     rows = read.query(f"SELECT * FROM {read.table(PIPELINE)} ORDER BY key")
     result = []
     for raw in rows:
-        row = _typed(PIPELINE, raw, tz)
+        row = typed(PIPELINE, raw, tz)
         end = row["closed_at"] or as_of
         row["days_in_stage"] = days_between(row["stage_entered_at"], end, tz)
         result.append(row)
@@ -62,13 +62,13 @@ def audit(read: ReadStore, tz: ZoneInfo, key: str) -> list[dict[str, Any]]:
         f"SELECT * FROM {read.table(AUDIT_TRAIL)} WHERE deal_id = %s AND key = %s ORDER BY seq",
         (str(deal_id(key)), key),
     )
-    return [_typed(AUDIT_TRAIL, r, tz) for r in rows]
+    return [typed(AUDIT_TRAIL, r, tz) for r in rows]
 
 
 def losses(read: ReadStore, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Lost, withdrawn and abandoned deals, ordered by key."""
     rows = read.query(f"SELECT * FROM {read.table(LOSSES)} ORDER BY key")
-    return [_typed(LOSSES, r, tz) for r in rows]
+    return [typed(LOSSES, r, tz) for r in rows]
 
 
 def owners(read: ReadStore) -> list[dict[str, Any]]:
@@ -94,7 +94,7 @@ def table_rows(read: ReadStore, table: Table, tz: ZoneInfo) -> list[dict[str, An
     """A whole read model, ordered by its key."""
     order = ", ".join(("key", *table.key[1:]))
     rows = read.query(f"SELECT * FROM {read.table(table)} ORDER BY {order}")
-    return [_typed(table, r, tz) for r in rows]
+    return [typed(table, r, tz) for r in rows]
 
 
 def export(read: ReadStore, tz: ZoneInfo, fmt: str, out: Path) -> list[Path]:
