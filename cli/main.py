@@ -131,9 +131,10 @@ def _register() -> None:
     from cli.demo import demo
     from cli.reads import COMMANDS as READS
     from cli.replay import replay
+    from cli.serve import COMMANDS as SERVICE
 
     del moves, follow, show
-    for command in (deal, demo, replay, *READS, *COACH):
+    for command in (deal, demo, replay, *READS, *COACH, *SERVICE):
         cli.add_command(command)
 
 

@@ -37,9 +37,12 @@ MAX_ATTEMPTS = 8
 @dataclass(frozen=True)
 class Conditions:
     """What a caller asks of a write beyond the command itself (the HTTP API's
-    ``If-Match`` and ``Idempotency-Key``): the deal's version it must still be
-    at, and what to save with the events, in their transaction, once decided."""
+    permissions, ``If-Match`` and ``Idempotency-Key``): a check of the deal as
+    read, which raises to refuse the write; the deal's version it must still be
+    at; and what to save with the events, in their transaction, once decided.
+    All run inside the deal's turn, so no other write slips in between."""
 
+    permit: Callable[[Opportunity], None] | None = None
     version: int | None = None
     save_with: Callable[[Opportunity], dict[str, Any]] | None = None
 
@@ -140,6 +143,8 @@ class SalesProcess(Application[Any]):
         with self.turns(key):
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 deal = self.deal(key)
+                if asked.permit is not None:
+                    asked.permit(deal)
                 if asked.version is not None and deal.version != asked.version:
                     raise errors.VersionMismatch(key, asked.version, deal.version)
                 result = decide(deal)
@@ -168,6 +173,8 @@ class SalesProcess(Application[Any]):
             cmd.note,
         )
         asked = CONDITIONS.get() or _NONE
+        if asked.permit is not None:
+            asked.permit(deal)
         extra = asked.save_with(deal) if asked.save_with else {}
         try:
             self.save(deal, **extra)
