@@ -21,9 +21,10 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from adapters.settings import Settings
-from api import bodies, problems
+from api import problems
 from api.answers import dumps
 from api.models import Health, Problem, Ready
+from api.schemas import Gate
 
 access = logging.getLogger("salesflow.access")
 Scope = MutableMapping[str, Any]
@@ -163,11 +164,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         return app.openapi_schema
     doc = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-    models = [w.body for w in bodies.WRITES.values()] + [bodies.OPEN_BODY]
-    for model in models:
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        schemas.update(schema.pop("$defs", {}))
-        schemas[model.__name__] = schema
+    runtime = getattr(app.state, "runtime", None)
+    gate = runtime.gate if runtime is not None else Gate(Settings.build().config)
+    schemas.update(gate.components)
     for path in doc["paths"].values():
         for operation in path.values():
             for status, answer in operation.get("responses", {}).items():

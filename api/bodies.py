@@ -4,10 +4,10 @@ command's model in ``domain.commands``, one definition of each input.
 A body holds the command's members but the deal (in the path), the actor (the
 caller) and, for ``force``, the approver (the caller too); ``at`` is optional
 (default now) and read as the command line reads ``--at``; ``activity``'s
-person is ``with``. A body is checked twice: strictly, as JSON typed by its
-schema (a number where a number belongs), then by the command's own model,
-which also checks what a schema cannot say (an ``at`` in the future, a due
-date before ``at``). Amounts keep every digit given: the body is read with
+person is ``with``. A body is checked twice: against the JSON Schema the API
+publishes for it (``api.schemas``), then by the command's own model, which
+also checks what a schema cannot say (an ``at`` in the future, a due date
+before ``at``). Amounts keep every digit given: the body is read with
 decimals, never floats.
 """
 
@@ -15,19 +15,28 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+)
 from pydantic.fields import FieldInfo
 
 from domain import commands as c
 from domain.errors import InputError
 from domain.times import now, parse_when
+
+if TYPE_CHECKING:
+    from api.schemas import Gate
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,16 @@ class BodyError(Exception):
 _NOT_IN_BODY = {"key", "by", "at"}
 #: Members whose name in a body is not the model's.
 _ALIASES = {"with_whom": "with"}
+#: A time as the API takes it: a date, or a date and a time, with or without
+#: an offset (RFC 3339's shape, the seconds and the offset optional). A
+#: business time (``at``) lies from 1900 to now, a time to view at (``as_of``,
+#: ``known_at``, a movement's window) from 1900 to 8999.
+_DAY_TIME = (
+    "-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    "(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?(Z|[+-][01][0-9]:[0-5][0-9])?)?$"
+)
+WHEN_SHAPE = f"^(19|20)[0-9]{{2}}{_DAY_TIME}"
+VIEW_SHAPE = f"^(19|[2-8][0-9])[0-9]{{2}}{_DAY_TIME}"
 _AT = (
     "When it happened, ISO 8601 (default now); a time without an offset is in the"
     " server's time zone, a date alone is 00:00 of that day."
@@ -69,13 +88,13 @@ def _body(command: type[c.Command], name: str, drop: tuple[str, ...] = ()) -> ty
         named = {"alias": alias, "validation_alias": alias, "alias_priority": 2} if alias else {}
         fields[field] = (info.annotation, FieldInfo.merge_field_infos(info, **named))
     fields["at"] = (
-        str | None,
+        Annotated[str, StringConstraints(pattern=WHEN_SHAPE)] | None,
         Field(None, description=_AT, examples=["2026-03-01T09:00:00+08:00"]),
     )
     title = "".join(part.capitalize() for part in re.split(r"[-_]", name)) + "Body"
     return create_model(
         title,
-        __config__=ConfigDict(extra="forbid", strict=True, populate_by_name=False),
+        __config__=ConfigDict(extra="forbid"),
         __doc__=f"The body of ``{name}``.",
         **fields,
     )
@@ -122,13 +141,10 @@ WRITES: dict[str, Write] = {
         _write("correct", "correct", c.CorrectDetails, "Put the deal's details right."),
     )
 }
-OPEN = _write("open", "open_deal", c.OpenDeal, "Open a deal in development.")
-#: The body's schema of ``POST /deals`` carries the key.
-OPEN_BODY = create_model(
-    "OpenBody",
-    __base__=OPEN.body,
-    key=(str, OPEN.command.model_fields["key"]),
-)
+#: ``POST /deals``: its body carries the key.
+_OPENING = _body(c.OpenDeal, "open")
+OPEN_BODY = create_model("OpenBody", __base__=_OPENING, key=(str, c.OpenDeal.model_fields["key"]))
+OPEN = Write("open", "open_deal", c.OpenDeal, OPEN_BODY, "Open a deal in development.")
 
 
 def parse(raw: bytes) -> Any:
@@ -154,26 +170,24 @@ def _errors(exc: ValidationError) -> list[dict[str, str | None]]:
 
 
 def command_of(
-    body: type[BaseModel],
-    model: type[c.Command],
-    raw: bytes,
+    gate: Gate,
+    write: Write,
     data: dict[str, Any],
     tz: ZoneInfo,
     **given: Any,
 ) -> c.Command:
-    """The command of a body: checked against its schema, then by the model,
-    with ``given`` (the key, the actor, an approver) added."""
-    try:
-        body.model_validate_json(raw)
-    except ValidationError as exc:
-        raise BodyError(_errors(exc)) from None
+    """The command of a body: checked against its published schema, then by
+    the command's model, with ``given`` (the key, the actor, an approver)."""
+    refused = gate.errors(write.name, data)
+    if refused:
+        raise BodyError(refused)
     fields = {_model_name(k): v for k, v in data.items() if k != "at"}
     try:
         at = _at(data.get("at"), tz)
     except InputError as exc:
         raise BodyError([{"field": "at", "message": str(exc)}]) from None
     try:
-        return model.model_validate({**fields, **given, "at": at})
+        return write.command.model_validate({**fields, **given, "at": at})
     except ValidationError as exc:
         raise BodyError(_errors(exc)) from None
 
@@ -184,6 +198,3 @@ def _model_name(member: str) -> str:
 
 def _at(text: str | None, tz: ZoneInfo) -> datetime:
     return now().astimezone(tz) if text is None else parse_when(text, tz)
-
-
-Method = Callable[[c.Command], Any]

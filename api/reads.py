@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from api.answers import CSV, JSON, csv_bytes, dumps, wants_csv
 from api.auth import Caller, runtime_of
+from api.bodies import VIEW_SHAPE
 from api.models import (
     AuditRow,
     Deal,
@@ -37,8 +38,14 @@ from projections import documents as d
 router = APIRouter(tags=["reads"])
 MOST = 5000
 _TIME = "ISO 8601; a date alone is the end of that day; without an offset, the server's zone."
-AsOf = Annotated[str | None, Query(description=f"The deal as it stood then ({_TIME})")]
-KnownAt = Annotated[str | None, Query(description=f"Only what was recorded by then ({_TIME})")]
+AsOf = Annotated[
+    str | None,
+    Query(pattern=VIEW_SHAPE, description=f"The deal as it stood then ({_TIME})"),
+]
+KnownAt = Annotated[
+    str | None,
+    Query(pattern=VIEW_SHAPE, description=f"Only what was recorded by then ({_TIME})"),
+]
 Owner = Annotated[str | None, Query(description="Only this salesperson's deals.")]
 StageIs = Annotated[Stage | None, Query(description="Only deals in this stage.")]
 OutcomeIs = Annotated[Outcome | None, Query(description="Only deals with this outcome.")]
@@ -255,10 +262,13 @@ def movement(
         str,
         Query(
             alias="from",
+            pattern=VIEW_SHAPE,
             description=f"From this time ({_TIME}; a date alone is the start of that day).",
         ),
     ],
-    end: Annotated[str, Query(alias="to", description=f"To this time ({_TIME}).")],
+    end: Annotated[
+        str, Query(alias="to", pattern=VIEW_SHAPE, description=f"To this time ({_TIME}).")
+    ],
 ) -> Response:
     from projections import queries
     from projections.movement import movement as movement_of

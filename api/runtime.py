@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from adapters.settings import Settings
 from adapters.stores import open_process
 from adapters.users import User, Users
+from api.schemas import Gate
 from projections.connect import open_read_store
 from projections.engine import Projector
 from projections.store import ReadStore
@@ -44,6 +45,7 @@ class Runtime:
         self.config = settings.config
         self.process: SalesProcess = open_process(settings.store, settings.config)
         self.users = Users(settings.store)
+        self.gate = Gate(settings.config)
         self._readers: queue.LifoQueue[ReadStore] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(READERS)
         self._tokens: dict[str, tuple[User, float]] = {}

@@ -39,7 +39,9 @@ router = APIRouter()
 #: Given a status, what saves a write's answer with its events.
 Keep = Callable[[int], Callable[["Opportunity"], dict[str, Any]]]
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
-DealKey = Annotated[str, Path(pattern=KEY_PATTERN, description="The deal's key.")]
+DealKey = Annotated[
+    str, Path(pattern=KEY_PATTERN, description="The deal's key.", examples=["NX-2026-031"])
+]
 IfMatch = Annotated[
     str | None,
     Header(
@@ -80,12 +82,12 @@ WRITE_PROBLEMS = _problems(400, 401, 403, 404, 409, 412, 415, 422, 503)
 _ETAG_HEADER = {"ETag": {"description": 'The deal\'s version, "V".', "schema": {"type": "string"}}}
 
 
-async def _body(request: Request) -> tuple[bytes, dict[str, Any]]:
-    """The body as bytes and as parsed JSON (415, 400 or 422 if it is not an object)."""
+async def _body(request: Request) -> dict[str, Any]:
+    """The body as parsed JSON (415, 400 or 422 if it is not an object)."""
     raw = await request.body()
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not raw.strip() and not media:
-        return b"{}", {}
+        return {}
     if media != "application/json" and not media.endswith("+json"):
         raise Problem(
             415, "unsupported_media_type", f"send the body as application/json, not {media!r}"
@@ -101,7 +103,7 @@ async def _body(request: Request) -> tuple[bytes, dict[str, Any]]:
             "the body must be a JSON object",
             errors=[{"field": None, "message": "the body must be a JSON object"}],
         )
-    return raw, data
+    return data
 
 
 def _version(if_match: str | None) -> int | None:
@@ -201,11 +203,11 @@ def _run(
 async def open_deal(
     request: Request, user: Caller, idempotency_key: IdempotencyKey = None
 ) -> Response:
-    raw, data = await _body(request)
+    data = await _body(request)
     runtime = runtime_of(request)
 
     def decide(keep: Keep) -> None:
-        cmd = _command(bodies.OPEN_BODY, bodies.OPEN.command, raw, data, runtime, by=user.name)
+        cmd = _command(bodies.OPEN, data, runtime, by=user.name)
         check_opening(user, getattr(cmd, "owner", None))
         token = CONDITIONS.set(Conditions(save_with=keep(201)))
         try:
@@ -217,11 +219,9 @@ async def open_deal(
     return answer.response()
 
 
-def _command(
-    body: Any, model: Any, raw: bytes, data: dict[str, Any], runtime: Runtime, **given: Any
-) -> Any:
+def _command(write: bodies.Write, data: dict[str, Any], runtime: Runtime, **given: Any) -> Any:
     try:
-        return bodies.command_of(body, model, raw, data, runtime.config.tz, **given)
+        return bodies.command_of(runtime.gate, write, data, runtime.config.tz, **given)
     except bodies.BodyError as exc:
         raise Problem(422, "invalid_input", str(exc), errors=exc.errors) from None
 
@@ -236,14 +236,14 @@ def _route(write: bodies.Write) -> None:
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        raw, data = await _body(request)
+        data = await _body(request)
         runtime = runtime_of(request)
         given: dict[str, Any] = {"key": key, "by": user.name}
         if write.name == "force":
             given["approved_by"] = user.name
 
         def decide(keep: Keep) -> None:
-            cmd = _command(write.body, write.command, raw, data, runtime, **given)
+            cmd = _command(write, data, runtime, **given)
             check = permit(user, write.name, cmd)
             asked = Conditions(permit=check, version=_version(if_match), save_with=keep(200))
             token = CONDITIONS.set(asked)

@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -62,20 +63,47 @@ def _text(text: str) -> str:
     return _no_control(text, allowed="\n\t")
 
 
+#: What a text or a name looks like, told to schema readers (the HTTP API's
+#: OpenAPI document): something other than spaces, no control characters
+#: (a text may hold newlines and tabs). The validators below enforce it. The
+#: spaces are spelled out, as Python's ``str.strip`` knows them: a regex's
+#: ``\s`` differs between engines.
+_SPACES = "\\x00-\\x20\\x7f-\\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_CONTROL = "\\x00-\\x1f\\x7f-\\x9f"
+_TEXT_CHAR = "[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]"
+TEXT_SHAPE = f"^{_TEXT_CHAR}*[^{_SPACES}]{_TEXT_CHAR}*$"
+NAME_SHAPE = f"^[^{_CONTROL}]*[^{_SPACES}][^{_CONTROL}]*$"
+#: An amount as text: digits, at most two decimals.
+AMOUNT_SHAPE = "^[0-9]{1,18}([.][0-9]{1,2})?$"
+
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 Text = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX),
     AfterValidator(_text),
+    Field(json_schema_extra={"pattern": TEXT_SHAPE}),
 ]
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX),
     AfterValidator(_name),
+    Field(json_schema_extra={"pattern": NAME_SHAPE}),
 ]
 When = Annotated[AwareDatetime, AfterValidator(_business_time)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
-Amount = Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=2)]
+Amount = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=20, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1e18},
+                {"type": "string", "pattern": AMOUNT_SHAPE},
+            ],
+            "description": "An amount, a JSON number or a string of digits (kept as a decimal).",
+        }
+    ),
+]
 
 
 class Command(BaseModel):

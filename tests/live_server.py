@@ -40,31 +40,36 @@ def free_port() -> int:
 class Served:
     url: str
     process: subprocess.Popen[str]
+    logs: Path
 
     def stop(self) -> tuple[int, str, str]:
         """SIGTERM, as a service manager stops it; its exit code and output."""
         self.process.send_signal(signal.SIGTERM)
-        out, err = self.process.communicate(timeout=60)
-        return self.process.returncode, out, err
+        self.process.wait(timeout=60)
+        out = (self.logs / "serve.out").read_text()
+        return self.process.returncode, out, (self.logs / "serve.err").read_text()
 
 
 @contextmanager
-def serving(store: str, workers: int = 1) -> Iterator[Served]:
-    """``salesflow serve`` on a free port until the block ends (then SIGTERM)."""
+def serving(store: str, logs: Path, workers: int = 1) -> Iterator[Served]:
+    """``salesflow serve`` on a free port until the block ends (then SIGTERM);
+    its output goes to files in ``logs`` (a pipe nobody reads would fill up
+    and stop the server)."""
     port = free_port()
     env = {**os.environ, "SALESFLOW_TZ": "UTC"}
-    process = subprocess.Popen(
-        [SALESFLOW, "--store", store, "serve", "--port", str(port), "--workers", str(workers)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    served = Served(f"http://127.0.0.1:{port}", process)
+    with (logs / "serve.out").open("w") as out, (logs / "serve.err").open("w") as err:
+        process = subprocess.Popen(
+            [SALESFLOW, "--store", store, "serve", "--port", str(port), "--workers", str(workers)],
+            stdout=out,
+            stderr=err,
+            text=True,
+            env=env,
+        )
+    served = Served(f"http://127.0.0.1:{port}", process, logs)
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert process.poll() is None, process.communicate()
+            assert process.poll() is None, (logs / "serve.err").read_text()
             try:
                 if httpx.get(f"{served.url}/ready", timeout=2).status_code == 200:
                     break
@@ -76,4 +81,4 @@ def serving(store: str, workers: int = 1) -> Iterator[Served]:
     finally:
         if process.poll() is None:
             process.kill()
-            process.communicate()
+            process.wait()

@@ -18,7 +18,7 @@ def test_a_live_server_serves_a_client_then_stops_cleanly(tmp_path: Path) -> Non
     listed = json.loads(salesflow(store, "users", "list", "--json"))
     assert [(u["name"], u["role"]) for u in listed] == [("li.wei", "rep")]
     assert token not in json.dumps(listed)
-    with serving(store) as served:
+    with serving(store, tmp_path) as served:
         auth = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=served.url, headers=auth, timeout=30) as client:
             opened = client.post("/deals", json={"key": "L-1", "customer": "c", "title": "t"})
@@ -43,9 +43,9 @@ def test_a_live_server_serves_a_client_then_stops_cleanly(tmp_path: Path) -> Non
     assert [e["actor"] for e in audit] == ["li.wei", "li.wei"]
 
 
-def test_two_workers_on_postgresql_read_their_writes(pg_url: str) -> None:
+def test_two_workers_on_postgresql_read_their_writes(pg_url: str, tmp_path: Path) -> None:
     token = salesflow(pg_url, "users", "add", "director.chen", "--role", "manager").splitlines()[-1]
-    with serving(pg_url, workers=2) as served:
+    with serving(pg_url, tmp_path, workers=2) as served:
         # No keep-alive: each request may land on either worker.
         limits = httpx.Limits(max_keepalive_connections=0)
         with httpx.Client(
