@@ -81,6 +81,15 @@ def default_workers(environ: Mapping[str, str]) -> int:
     return workers
 
 
+def default_follow(environ: Mapping[str, str]) -> bool:
+    """``SALESFLOW_FOLLOW``: whether ``serve`` keeps the read models caught up
+    in the background (default yes; ``0`` when another process does)."""
+    raw = environ.get("SALESFLOW_FOLLOW", "1").strip().lower()
+    if raw not in ("1", "0", "yes", "no", "true", "false"):
+        raise InputError(f"SALESFLOW_FOLLOW must be 1 or 0, not {raw!r}")
+    return raw in ("1", "yes", "true")
+
+
 class Settings(BaseModel):
     """Everything a run of salesflow is configured with."""
 
@@ -90,6 +99,8 @@ class Settings(BaseModel):
     user: str
     #: Processes a rebuild splits the deals among (this one included).
     rebuild_workers: int = 1
+    #: Whether each ``serve`` worker keeps the read models caught up itself.
+    follow: bool = True
 
     @classmethod
     def build(
@@ -112,4 +123,5 @@ class Settings(BaseModel):
             config=load_config(Path(path) if path else None, default_zone(env, environ is None)),
             user=default_user(env),
             rebuild_workers=default_workers(env),
+            follow=default_follow(env),
         )

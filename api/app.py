@@ -77,16 +77,18 @@ def _log_to_stderr() -> None:
         access.propagate = False
 
 
-def create_app(settings: Settings | None = None, follow: bool = True) -> FastAPI:
+def create_app(settings: Settings | None = None, follow: bool | None = None) -> FastAPI:
     """The API over ``settings`` (default: from ``SALESFLOW_*`` as the CLI reads
-    them); ``follow`` runs the thread that keeps the read models caught up."""
+    them); ``follow`` runs the thread that keeps the read models caught up
+    (default: the settings'). The table routes catch up on demand either way."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from api.runtime import Runtime
 
         chosen = settings or Settings.build()
-        app.state.runtime = await run_in_threadpool(Runtime, chosen, follow)
+        following = chosen.follow if follow is None else follow
+        app.state.runtime = await run_in_threadpool(Runtime, chosen, following)
         try:
             yield
         finally:

@@ -47,7 +47,9 @@ async def caller(
     if credentials is None:
         raise Problem(401, "unauthenticated", "send Authorization: Bearer TOKEN", _CHALLENGE)
     runtime = runtime_of(request)
-    user = await run_in_threadpool(runtime.user, credentials.credentials)
+    user = runtime.remembered(credentials.credentials)
+    if user is None:  # not checked lately: the slow hash, off the event loop
+        user = await run_in_threadpool(runtime.user, credentials.credentials)
     if user is None:
         raise Problem(
             401,

@@ -209,12 +209,12 @@ def pipeline(
             now(),
             when,
             known,
+            after,
+            limit + 1,  # one more: whether another page follows
             stage=stage.value if stage else None,
             outcome=outcome.value if outcome else None,
             owner=owner,
         )
-    if after is not None:
-        rows = [r for r in rows if r["key"] > after]
     page, more = rows[:limit], len(rows) > limit
     headers = {}
     if more:

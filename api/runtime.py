@@ -37,6 +37,10 @@ TOKEN_TTL = 10.0
 READERS = 8
 
 
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class Runtime:
     """One worker's resources, opened at start-up and closed at shutdown."""
 
@@ -103,12 +107,19 @@ class Runtime:
                 backoff = min(backoff * 2, 30.0)
 
     # -- users ----------------------------------------------------------
-    def user(self, token: str) -> User | None:
-        """The user a bearer token belongs to (remembered ``TOKEN_TTL`` s)."""
-        digest = hashlib.sha256(token.encode()).hexdigest()
-        known = self._tokens.get(digest)
+    def remembered(self, token: str) -> User | None:
+        """The user of a token checked less than ``TOKEN_TTL`` s ago, if any."""
+        known = self._tokens.get(_digest(token))
         if known is not None and known[1] > time.monotonic():
             return known[0]
+        return None
+
+    def user(self, token: str) -> User | None:
+        """The user a bearer token belongs to (remembered ``TOKEN_TTL`` s)."""
+        known = self.remembered(token)
+        if known is not None:
+            return known
+        digest = _digest(token)
         found = self.users.check(token)
         if len(self._tokens) > 10_000:
             self._tokens.clear()

@@ -39,8 +39,14 @@ ROLES = ("rep", "manager", "coach", "analyst")
     show_default=True,
     help="Worker processes, 1 to 64 (SALESFLOW_WORKERS).",
 )
+@click.option(
+    "--follow/--no-follow",
+    default=None,
+    help="Keep the read models caught up in the background (default; SALESFLOW_FOLLOW)."
+    " --no-follow when another process does: reads still catch up when asked.",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int, follow: bool | None) -> None:
     """Serve the HTTP API (shared/api.md) until SIGTERM or Ctrl-C.
 
     The read models are kept caught up by the server itself. Every worker
@@ -64,6 +70,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     ):
         if value is not None:
             os.environ[name] = value
+    if follow is not None:
+        os.environ["SALESFLOW_FOLLOW"] = "1" if follow else "0"
     flow.close()
     # uvicorn stops gracefully on SIGTERM, then raises it again: by then a
     # stop is a clean one (exit 0), not the CLI's interrupted command (143).

@@ -150,16 +150,20 @@ def pipeline(
     now: datetime,
     as_of: datetime | None = None,
     known_at: datetime | None = None,
+    after: str | None = None,
+    limit: int | None = None,
     **wanted: str | None,
 ) -> list[dict[str, Any]]:
-    """The ``pipeline`` rows, narrowed to the ``wanted`` column values."""
+    """The ``pipeline`` rows in key order, narrowed to the ``wanted`` column
+    values, after the key ``after``, at most ``limit``."""
     if as_of is None and known_at is None:
-        rows = queries.pipeline(read, config.tz, now)
+        rows = queries.pipeline(read, config.tz, now, after, limit, **wanted)
     else:
         from projections.asof import pipeline_as_of
 
-        rows = pipeline_as_of(read, config, as_of or now, known_at)
-    return [{c: r[c] for c in PIPELINE_COLUMNS} for r in only(rows, **wanted)]
+        rows = only(pipeline_as_of(read, config, as_of or now, known_at), **wanted)
+        rows = [r for r in rows if after is None or r["key"] > after][:limit]
+    return [{c: r[c] for c in PIPELINE_COLUMNS} for r in rows]
 
 
 def losses(

@@ -44,9 +44,30 @@ def days_between(start: datetime, end: datetime, tz: ZoneInfo) -> int:
     return (end.astimezone(tz).date() - start.astimezone(tz).date()).days
 
 
-def pipeline(read: ReadStore, tz: ZoneInfo, as_of: datetime) -> list[dict[str, Any]]:
-    """Every deal, one row each, ordered by key; ``days_in_stage`` at ``as_of``."""
-    rows = read.query(f"SELECT * FROM {read.table(PIPELINE)} ORDER BY key")
+def pipeline(
+    read: ReadStore,
+    tz: ZoneInfo,
+    as_of: datetime,
+    after: str | None = None,
+    limit: int | None = None,
+    **wanted: str | None,
+) -> list[dict[str, Any]]:
+    """Every deal, one row each, ordered by key; ``days_in_stage`` at ``as_of``.
+    Only the deals after the key ``after``, at most ``limit``, whose columns
+    hold the ``wanted`` values (None: any), chosen by the database."""
+    where, params = ["TRUE"], []
+    if after is not None:
+        where.append("key > %s")
+        params.append(after)
+    for column, value in wanted.items():
+        if value is not None:
+            assert column in PIPELINE.column_names, column
+            where.append(f"{column} = %s")
+            params.append(value)
+    sql = f"SELECT * FROM {read.table(PIPELINE)} WHERE {' AND '.join(where)} ORDER BY key"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    rows = read.query(sql, params)
     result = []
     for raw in rows:
         row = typed(PIPELINE, raw, tz)

@@ -27,6 +27,16 @@ def test_rebuild_workers_out_of_range_are_refused(bad: str) -> None:
         Settings.build(store="sqlite:///x.db", environ={"SALESFLOW_REBUILD_WORKERS": bad})
 
 
+def test_serve_follows_the_log_unless_told_not_to() -> None:
+    def follow(env: dict[str, str]) -> bool:
+        return Settings.build(store="sqlite:///x.db", environ=env).follow
+
+    assert follow({}) and follow({"SALESFLOW_FOLLOW": "yes"})
+    assert not follow({"SALESFLOW_FOLLOW": "0"})
+    with pytest.raises(InputError, match="SALESFLOW_FOLLOW"):
+        follow({"SALESFLOW_FOLLOW": "maybe"})
+
+
 # -- the time zone -----------------------------------------------------------------
 
 
