@@ -161,6 +161,14 @@ def load(
     return latencies, errors[0], time.monotonic() - started
 
 
+def writes_alone(
+    base: str, token: str, keys: list[str], clients: int, seconds: float
+) -> tuple[float, int]:
+    """Writes per second of the write mix alone through the API, and its errors."""
+    latencies, errors, took = load(base, token, keys, clients, seconds, reads=0.0)
+    return sum(len(v) for v in latencies.values()) / took, errors
+
+
 def _ms(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(int(q * len(ordered)), len(ordered) - 1)] * 1000
@@ -240,20 +248,33 @@ def main() -> None:
                 f"{n:>3} {'all':<28} {total / took:>8.1f} {'':>7} {'':>7} {'':>7} {'':>7}"
                 f" {errors:>6}"
             )
-        print(
-            "\nwrites alone (the write mix, no reads), per second: through the API,"
-            " and in-process by N threads (no HTTP)"
-        )
-        print(f"{'N':>3} {'API':>9} {'errors':>6} {'in-process':>11} {'ratio':>7}")
-        for n in args.clients:
-            latencies, errors, took = load(base, token, keys, n, args.seconds / 2, reads=0.0)
-            api_writes = sum(len(v) for v in latencies.values()) / took
-            local = in_process(settings, keys, n, args.seconds / 2)
-            print(
-                f"{n:>3} {api_writes:>9.1f} {errors:>6} {local:>11.1f} {api_writes / local:>7.0%}"
-            )
         server.terminate()
         server.wait(timeout=60)
+        # The write mix alone, for each N: in-process (no server running, so
+        # nothing else projects meanwhile), then through the API, then through
+        # workers that do not follow the log (another process keeps the read
+        # models live; in-process keeps none live either). Each run adds events
+        # to the deals, so the later runs read slightly longer histories.
+        local, api, quiet = {}, {}, {}
+        for n in args.clients:
+            local[n] = in_process(settings, keys, n, args.seconds / 2)
+            for flags, into in (((), api), (("--no-follow",), quiet)):
+                server, base = start(url, args.workers, logs, *flags)
+                load(base, token, keys, 4, 2, reads=0.0)  # warm both workers
+                into[n] = writes_alone(base, token, keys, n, args.seconds / 2)
+                server.terminate()
+                server.wait(timeout=60)
+        print(
+            "\nwrites alone (the write mix, no reads), per second: through the API (serve,"
+            " and serve --no-follow), and in-process by N threads (no HTTP, nothing projected)"
+        )
+        print(f"{'N':>3} {'API':>9} {'ratio':>7} {'no-follow':>10} {'ratio':>7} {'in-process':>11}")
+        for n in args.clients:
+            (w, e), (q, f) = api[n], quiet[n]
+            print(
+                f"{n:>3} {w:>9.1f} {w / local[n]:>7.0%} {q:>10.1f} {q / local[n]:>7.0%}"
+                f" {local[n]:>11.1f}" + (f"  ({e + f} errors)" if e + f else "")
+            )
     finally:
         with psycopg.connect(Store.parse(PG).conninfo(), autocommit=True) as conn:
             for schema in (f"bench_api_ev_{tag}", f"bench_api_rp_{tag}"):
