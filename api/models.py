@@ -115,21 +115,14 @@ class Written(_Doc):
     deal: Deal
 
 
-class PipelineRow(_Doc):
+class PipelineRow(Standing):
+    """One deal of ``pipeline --json``."""
+
     key: str
     customer: str
     title: str
     owner: str
-    stage: Stage
-    outcome: Outcome
-    grade: Grade | None
-    engagement: Engagement | None
-    customer_step: str | None
-    expected_stage: Stage | None
-    alignment: Alignment
-    missing_milestones: list[Milestone]
     forced_count: int
-    win_probability: float
     days_in_stage: int
     stage_entered_at: str
     tender_expected: str | None
