@@ -119,6 +119,7 @@ WRITES: dict[str, Write] = {
         _write("shortlist", "shortlist", c.Shortlist, "We were shortlisted."),
         _write("influence", "influence", c.Influence, "The standard was influenced."),
         _write("tender", "tender", c.ReceiveTender, "The tender was received."),
+        _write("estimate", "estimate", c.EstimateValue, "Estimate what the deal is worth."),
         _write("bid", "bid", c.SubmitBid, "A bid was submitted."),
         _write("approve-contract", "approve_contract", c.Plain, "The contract was approved."),
         _write("sign", "sign", c.Sign, "The contract was signed."),

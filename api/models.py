@@ -82,6 +82,8 @@ class Deal(Standing):
     title: str
     owner: str
     win_probability_explained: str
+    value: str | None = Field(description="What the deal is worth, two decimals, or null.")
+    currency: str
     milestones: dict[Milestone, MilestoneState]
     forced_advances: list[ForcedAdvance]
     stakeholders: list[Stakeholder]
@@ -123,6 +125,7 @@ class PipelineRow(Standing):
     title: str
     owner: str
     forced_count: int
+    value: str | None
     days_in_stage: int
     stage_entered_at: str
     tender_expected: str | None
@@ -137,6 +140,7 @@ class LossRow(_Doc):
     competitor: str | None
     missing_milestones: list[Milestone]
     forced_advances: list[ForcedAdvance]
+    value: str | None
     explanation: str
 
 

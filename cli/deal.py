@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,7 +18,7 @@ import click
 
 from cli.context import Salesflow, pass_flow
 from cli.output import say
-from cli.types import DATE, KEY, NUMBER, SCORE, WHEN, explain
+from cli.types import AMOUNT, DATE, KEY, NUMBER, SCORE, WHEN, explain
 from domain.vocabulary import (
     NAME_MAX,
     TEXT_MAX,
@@ -102,6 +103,7 @@ def deal() -> None:
     default=None,
     help="When the tender is expected (not before --at).",
 )
+@click.option("--value", type=AMOUNT, default=None, help="A first estimate of its value (above 0).")
 @write_options
 @pass_flow
 def open_(
@@ -112,6 +114,7 @@ def open_(
     title: str,
     owner: str | None,
     tender_expected: date | None,
+    value: Decimal | None,
     **when: Any,
 ) -> None:
     """Open a deal in development."""
@@ -125,9 +128,11 @@ def open_(
         title=title,
         owner=owner,
         tender_expected=tender_expected,
+        value=value,
         **when,
     )
-    recorded(flow.process.open_deal(cmd), f"opened in development for {cmd.customer}")
+    valued = f", valued {cmd.value} {flow.settings.config.currency}" if cmd.value else ""
+    recorded(flow.process.open_deal(cmd), f"opened in development for {cmd.customer}{valued}")
 
 
 @deal.command("customer-step")

@@ -60,6 +60,19 @@ def approve_contract(flow: Salesflow, /, key: str, **when: Any) -> None:
 
 @deal.command()
 @click.argument("key", type=KEY)
+@click.option("--value", type=AMOUNT, required=True, help="Above 0, at most 2 decimals.")
+@write_options
+@pass_flow
+def estimate(flow: Salesflow, /, key: str, value: Decimal, **when: Any) -> None:
+    """Record an estimate of what the deal is worth (while open or nurtured)."""
+    from domain import commands as c
+
+    done = flow.process.estimate(build(flow, c.EstimateValue, key=key, value=value, **when))
+    recorded(done, f"{done.summary} {flow.settings.config.currency}")
+
+
+@deal.command()
+@click.argument("key", type=KEY)
 @click.option("--value", type=AMOUNT, default=None, help="Above 0, at most 2 decimals.")
 @write_options
 @pass_flow

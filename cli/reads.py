@@ -23,6 +23,7 @@ PIPELINE_SHORT = (
     "outcome",
     "grade",
     "alignment",
+    "value",
     "win_probability",
     "days_in_stage",
     "missing_milestones",

@@ -50,6 +50,8 @@ def _print_deal(doc: dict[str, Any]) -> None:
         f"  customer step {doc['customer_step'] or 'unknown'}, expected stage"
         f" {doc['expected_stage'] or '-'}, alignment {doc['alignment']}"
     )
+    value = f"{doc['value']} {doc['currency']}" if doc["value"] else "not estimated"
+    say(f"  value {value}")
     say(f"  win probability {doc['win_probability']:.3f}: {doc['win_probability_explained']}")
     click.echo("  milestones:")
     for m, st in doc["milestones"].items():

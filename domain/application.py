@@ -171,6 +171,7 @@ class SalesProcess(Application[Any]):
             cmd.at,
             cmd.by,
             cmd.note,
+            cmd.value,
         )
         asked = CONDITIONS.get() or _NONE
         if asked.permit is not None:
@@ -254,6 +255,12 @@ class SalesProcess(Application[Any]):
     def influence(self, cmd: c.Influence) -> Recorded[None]:
         return self._change(
             cmd.key, lambda d: d.influence_standard(list(cmd.criteria), cmd.at, cmd.by, cmd.note)
+        )
+
+    def estimate(self, cmd: c.EstimateValue) -> Recorded[None]:
+        """Record an estimate of the deal's value."""
+        return self._change(
+            cmd.key, lambda d: d.estimate_value(cmd.value, cmd.at, cmd.by, cmd.note)
         )
 
     def tender(self, cmd: c.ReceiveTender) -> Recorded[None]:

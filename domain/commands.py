@@ -133,6 +133,7 @@ class OpenDeal(Command):
     title: Text
     owner: Name | None = None
     tender_expected: date | None = None
+    value: Amount | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> Self:
@@ -203,6 +204,10 @@ class Shortlist(Command):
 
 class Influence(Command):
     criteria: Annotated[list[Text], Field(min_length=1)]
+
+
+class EstimateValue(Command):
+    value: Amount
 
 
 class ReceiveTender(Command):

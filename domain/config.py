@@ -130,6 +130,8 @@ class ProcessConfig(_Frozen):
     """Every number of the process that the article leaves to us."""
 
     time_zone: str
+    #: The one currency of every amount (ISO 4217), shown beside values.
+    currency: str = "CNY"
     evaluation: EvaluationModel
     grading: GradingRule
     win_probability: WinProbability
@@ -142,6 +144,13 @@ class ProcessConfig(_Frozen):
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, v: str) -> str:
+        if not (len(v) == 3 and v.isascii() and v.isalpha() and v.isupper()):
+            raise ValueError(f"currency must be an ISO 4217 code of three capitals, not {v!r}")
         return v
 
     @property

@@ -81,9 +81,21 @@ class Opened(DealEvent, Aggregate.Created):
     title: str
     owner: str
     tender_expected: str | None
+    #: The first estimate of the deal's value, if given at the opening (events
+    #: recorded before deals had a value carry none).
+    value: str | None = None
 
     def summary(self) -> str:
-        return f"opened {self.key} for {self.customer}: {self.title} (owner {self.owner})"
+        valued = f", valued {self.value}" if self.value else ""
+        return f"opened {self.key} for {self.customer}: {self.title} (owner {self.owner}{valued})"
+
+
+class ValueEstimated(DealEvent):
+    TOPIC = "salesflow:Opportunity.ValueEstimated"
+    value: str
+
+    def summary(self) -> str:
+        return f"value estimated at {self.value}"
 
 
 class CustomerStepObserved(DealEvent):

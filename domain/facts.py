@@ -5,6 +5,7 @@ the work done, the standard influenced, the tender."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from domain import errors
@@ -167,6 +168,12 @@ class DealFacts:
     ) -> None:
         """Record the procurement standard influenced in our favour."""
         self._record(ev.StandardInfluenced, at, by, note, criteria=list(criteria))
+
+    def estimate_value(
+        self, value: Decimal, at: datetime, by: str, note: str | None = None
+    ) -> None:
+        """Record an estimate of what the deal is worth (while open or nurtured)."""
+        self._record(ev.ValueEstimated, at, by, note, value=str(value))
 
     def receive_tender(
         self, due: date | None, at: datetime, by: str, note: str | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from domain import events as ev
@@ -295,12 +296,32 @@ def _outcome_effect(outcome: Outcome) -> _Apply:
     return decide
 
 
+def _value_effect(step: Step) -> _Apply:
+    member = step.value
+    assert member is not None
+    contract = step.outcome is Outcome.won
+
+    def value(state: DealState, e: Entry[Any]) -> None:
+        amount = getattr(e.fact, member)
+        if amount is None:
+            return
+        if contract:
+            state.contract_value = Decimal(amount)
+        else:  # applied in business-time order: the latest stands
+            state.estimated_value = Decimal(amount)
+
+    return value
+
+
 def _plan(step: Step) -> tuple[_Apply, ...]:
     """Everything an event does to the state, in order: what it records of
-    its own, the person it names, its milestone, the stage, the outcome."""
+    its own, the person it names, its milestone, its value, the stage, the
+    outcome."""
     plan: list[_Apply] = []
     if step.event in _RECORDS:
         plan.append(_RECORDS[step.event])
+    if step.value is not None:
+        plan.append(_value_effect(step))
     if step.person is not None:
         plan.append(_person_effect(step))
     if step.meets is not None and step.how is not Meets.while_present:

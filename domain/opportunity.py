@@ -63,6 +63,7 @@ class Opportunity(Aggregate, DealFacts):
     ShortListed = ev.ShortListed
     StandardInfluenced = ev.StandardInfluenced
     TenderReceived = ev.TenderReceived
+    ValueEstimated = ev.ValueEstimated
     BidSubmitted = ev.BidSubmitted
     ContractApproved = ev.ContractApproved
     ContractSigned = ev.ContractSigned
@@ -125,8 +126,9 @@ class Opportunity(Aggregate, DealFacts):
         at: datetime,
         by: str,
         note: str | None = None,
+        value: Decimal | None = None,
     ) -> Opportunity:
-        """Open a deal in ``development``."""
+        """Open a deal in ``development``, with a first estimate of its value if given."""
         not_future(at)
         check_text({"customer": customer, "title": title, "owner": owner, "by": by, "note": note})
         return cls._create(
@@ -140,6 +142,7 @@ class Opportunity(Aggregate, DealFacts):
             occurred_at=at,
             actor=by,
             note=note,
+            value=str(value) if value is not None else None,
         )
 
     # -- the guard: where the process table accepts a command ---------------

@@ -125,6 +125,8 @@ class Step:
     milestones met before it. ``once``: refused once its milestone is met.
     ``counted_as``: its name in pipeline movement (and how a stay it ends
     was left). ``unmet_as``: why its milestone ended, when its verdict failed.
+    ``value``: the fact's member that values the deal (an estimate, a bid's
+    price; a won outcome's value is the contract's, which stands over them).
     """
 
     command: str
@@ -140,6 +142,7 @@ class Step:
     needs: tuple[Milestone, ...] = ()
     once: bool = False
     unmet_as: str = ""
+    value: str | None = None
 
     @property
     def stage_bound(self) -> bool:
@@ -157,7 +160,7 @@ _MOVABLE = STAGES[:-1]
 
 STEPS: tuple[Step, ...] = (
     # The deal begins in development.
-    Step("open", ev.Opened, (), kind=Kind.opening, counted_as="new"),
+    Step("open", ev.Opened, (), kind=Kind.opening, counted_as="new", value="value"),
     # In any stage, while the deal is worked (open, won or nurtured).
     Step("customer-step", ev.CustomerStepObserved, WORKING),
     Step("collect", ev.AssessmentElementCollected, WORKING),
@@ -198,8 +201,17 @@ STEPS: tuple[Step, ...] = (
     Step("shortlist", ev.ShortListed, WORKING),
     Step("influence", ev.StandardInfluenced, WORKING, meets=Milestone.standard_influenced),
     Step("tender", ev.TenderReceived, WORKING),
+    # While the deal is still to be won: open, or kept to nurture.
+    Step("estimate", ev.ValueEstimated, (Outcome.open, Outcome.nurture), value="value"),
     # Bound to their stage.
-    Step("bid", ev.BidSubmitted, OPEN, (Stage.bidding,), meets=Milestone.bid_submitted),
+    Step(
+        "bid",
+        ev.BidSubmitted,
+        OPEN,
+        (Stage.bidding,),
+        meets=Milestone.bid_submitted,
+        value="price",
+    ),
     Step(
         "approve-contract",
         ev.ContractApproved,
@@ -218,6 +230,7 @@ STEPS: tuple[Step, ...] = (
         counted_as="won",
         needs=(Milestone.contract_approved,),
         once=True,
+        value="value",
     ),
     Step(
         "trial",
@@ -314,6 +327,12 @@ NEEDS_STAGE: dict[type[ev.DealEvent], tuple[Stage, ...]] = {
 TIMELESS: tuple[type[ev.DealEvent], ...] = tuple(
     s.event for s in STEPS if s.kind in (Kind.details, Kind.correction)
 )
+#: Events that value the deal, and the member that holds the amount.
+VALUES: dict[type[ev.DealEvent], str] = {s.event: s.value for s in STEPS if s.value}
+#: Of those, the ones whose value is the contract's: it stands over every estimate.
+CONTRACT_VALUES: tuple[type[ev.DealEvent], ...] = tuple(
+    s.event for s in STEPS if s.value and s.outcome is Outcome.won
+)
 MILESTONE_STAGE: dict[Milestone, Stage] = {m: s for s, ms in STAGE_MILESTONES.items() for m in ms}
 
 
@@ -352,6 +371,8 @@ def _check_tables() -> None:
             raise TypeError(f"{s.command}: a stage move records a StageMoved event")
         if (s.outcome is None) == (s.kind is Kind.outcome):
             raise TypeError(f"{s.command}: an outcome command names its outcome")
+        if s.value and s.value not in getattr(s.event, "__annotations__", {}):
+            raise TypeError(f"{s.command}: its value is a member of {s.event.__name__}")
         if s.kind in (Kind.opening, Kind.move, Kind.outcome) and not s.counted_as:
             raise TypeError(f"{s.command}: pipeline movement needs its name")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from domain import events as ev
@@ -156,11 +157,21 @@ class DealState:
     activities: list[tuple[datetime, str]] = field(default_factory=list)
     #: When a milestone met while someone remains lapsed: its last such person left.
     lapsed: dict[Milestone, datetime] = field(default_factory=dict)
+    #: The latest estimate or bid price (by business time), and the contract's
+    #: value once signed with one.
+    estimated_value: Decimal | None = None
+    contract_value: Decimal | None = None
     version: int = 0
     applied: list[Entry[ev.DealEvent]] = field(default_factory=list)
     retracted: dict[int, Entry[ev.DealEvent]] = field(default_factory=dict)
 
     # -- derived -----------------------------------------------------------
+    @property
+    def value(self) -> Decimal | None:
+        """What the deal is worth: the contract's value if signed with one,
+        else the latest estimate or bid price, else unknown (shared/reports.md)."""
+        return self.contract_value if self.contract_value is not None else self.estimated_value
+
     def is_met(self, milestone: Milestone) -> bool:
         """True when the milestone is met in this state."""
         return self.milestones[milestone].met

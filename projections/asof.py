@@ -20,9 +20,20 @@ from typing import Any, TypeVar
 
 from domain import events as ev
 from domain.config import ProcessConfig
-from domain.process import EVIDENCE, OUTCOME_OF, STEPS, VERDICTS, WHILE_PRESENT, Kind, Person
+from domain.process import (
+    CONTRACT_VALUES,
+    EVIDENCE,
+    OUTCOME_OF,
+    STEPS,
+    VALUES,
+    VERDICTS,
+    WHILE_PRESENT,
+    Kind,
+    Person,
+)
 from domain.state import DealState
 from domain.vocabulary import CustomerStep, Grade, Milestone, Outcome, Stage
+from projections.cells import money
 from projections.queries import days_between
 from projections.schema import AUDIT_TRAIL
 from projections.store import ReadStore, as_json, as_moment
@@ -47,7 +58,11 @@ _DETAILS = (ev.Opened.__name__, ev.DetailsCorrected.__name__)
 _DETAIL_NAMES = ("key", "customer", "title", "owner", "tender_expected")
 #: Facts of their own that a row shows: the latest of each counts.
 _FACTS = (ev.Opened, ev.CustomerStepObserved, ev.Graded, ev.ActivityHeld)
-_LATEST = sorted({*_OUTCOMES, *_EVIDENCE, *_VERDICTS, *(c.__name__ for c in _FACTS)})
+#: The facts that value a deal (and the member holding the amount), the
+#: contract's standing over the others.
+_VALUES = _named(VALUES)
+_CONTRACTS = {c.__name__ for c in CONTRACT_VALUES}
+_LATEST = sorted({*_OUTCOMES, *_EVIDENCE, *_VERDICTS, *_VALUES, *(c.__name__ for c in _FACTS)})
 _ACTIVITY = ev.ActivityHeld.__name__
 _FAR = datetime(9999, 12, 31, tzinfo=UTC)
 
@@ -197,11 +212,25 @@ def _row(
         "owner": static["owner"],
         **standing(state, config),
         "forced_count": len(stay["forced"]),
+        "value": _value(facts),
         "days_in_stage": days_between(stay["entered_at"], closed_at or as_of, tz),
         "stage_entered_at": stay["entered_at"].astimezone(tz),
         "tender_expected": static["tender_expected"],
         "last_activity_at": facts[_ACTIVITY][0].astimezone(tz) if _ACTIVITY in facts else None,
     }
+
+
+def _value(facts: dict[str, Any]) -> str | None:
+    """The deal's value from its latest valuing facts, as the fold reads them:
+    the contract's if it has one, else the latest estimate or bid price."""
+    given = [
+        (facts[e][0], facts[e][1], e, facts[e][2].get(member))
+        for e, member in _VALUES.items()
+        if e in facts and facts[e][2].get(member) is not None
+    ]
+    contract = [g for g in given if g[2] in _CONTRACTS]
+    chosen = max(contract or [g for g in given if g[2] not in _CONTRACTS], default=None)
+    return money(chosen[3]) if chosen else None
 
 
 def _state(facts: dict[str, Any], people: set[Milestone], stay: dict[str, Any]) -> DealState:

@@ -5,7 +5,25 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+
+
+def cents(value: Any) -> Decimal | None:
+    """An amount as a decimal with its two decimals, or None: the same from a
+    fold's decimal and from either dialect's numeric column."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(_CENTS)
+
+
+def money(value: Any) -> str | None:
+    """An amount as text with its two decimals ("1250000.00"), or None."""
+    amount = cents(value)
+    return None if amount is None else str(amount)
+
+
+_CENTS = Decimal("0.01")
 
 
 def plain(value: Any) -> Any:

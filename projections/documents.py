@@ -38,6 +38,7 @@ PIPELINE_COLUMNS = (
     "alignment",
     "missing_milestones",
     "forced_count",
+    "value",
     "win_probability",
     "days_in_stage",
     "stage_entered_at",
@@ -64,6 +65,7 @@ LOSS_COLUMNS = (
     "competitor",
     "missing_milestones",
     "forced_advances",
+    "value",
     "explanation",
 )
 #: What ``replay --json`` gives of each step (cli.md fixes the first five).

@@ -243,6 +243,7 @@ _COPY_TYPES = {
             "bool": "bool",
             "ts": "timestamptz",
             "json": "jsonb",
+            "money": "numeric",
         }[kind]
         for _, kind in t.columns
     ]

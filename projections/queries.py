@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 from domain.entries import Entry
 from domain.events import DealEvent
 from domain.opportunity import deal_id
-from projections.cells import csv_cell, plain, spreadsheet_cell
+from projections.cells import csv_cell, money, plain, spreadsheet_cell
 from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, TABLES, Table
 from projections.store import ENTRY_COLUMNS, ReadStore, as_json, as_moment, entries_by_deal
 
@@ -31,6 +32,8 @@ def typed(table: Table, row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
             value = as_moment(value).astimezone(tz) if value is not None else None
         elif kind == "bool" and value is not None:
             value = bool(value)
+        elif kind == "money":
+            value = money(value)
         elif name in _LIST_COLUMNS:
             value = [v for v in str(value or "").split(";") if v]
         elif name in _JSON_COLUMNS:
@@ -140,6 +143,14 @@ def export(read: ReadStore, tz: ZoneInfo, fmt: str, out: Path) -> list[Path]:
     return written
 
 
+def _parquet_cell(value: Any, kind: str) -> Any:
+    if isinstance(value, list | dict):
+        return csv_cell(value)
+    if kind == "money" and value is not None:
+        return Decimal(value)
+    return value
+
+
 def _parquet(table: Table, rows: list[dict[str, Any]], path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -153,10 +164,9 @@ def _parquet(table: Table, rows: list[dict[str, Any]], path: Path) -> None:
         "bool": pa.bool_(),
         "ts": pa.timestamp("us", tz="UTC"),
         "json": pa.string(),
+        "money": pa.decimal128(20, 2),
     }
     schema = pa.schema([(name, types[kind]) for name, kind in table.columns])
-    columns = {
-        c: [csv_cell(r[c]) if isinstance(r[c], list | dict) else r[c] for r in rows]
-        for c in table.column_names
-    }
+    kinds = dict(table.columns)
+    columns = {c: [_parquet_cell(r[c], kinds[c]) for r in rows] for c in table.column_names}
     pq.write_table(pa.table(columns, schema=schema), path)

@@ -26,6 +26,7 @@ from domain.fold import fold, retracted_seq
 from domain.process import stage_of
 from domain.state import DealState, MilestonePeriod
 from domain.vocabulary import MILESTONES, Milestone, Outcome
+from projections.cells import cents
 from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, STAGE_HISTORY, TABLES, Table
 from projections.schema import MILESTONES as MILESTONE_TABLE
 from projections.views import standing
@@ -99,6 +100,7 @@ def pipeline_rows(deal: Deal) -> list[Row]:
             alignment=shared["alignment"],
             missing_milestones=";".join(shared["missing_milestones"]),
             forced_count=len(state.forced_advances),
+            value=cents(state.value),
             win_probability=shared["win_probability"],
             win_probability_explained=shared["win_probability_explained"],
             stage_entered_at=stay.entered_at,
@@ -297,6 +299,7 @@ def loss_rows(deal: Deal) -> list[Row]:
                 [f.as_dict() for f in state.forced_advances], ensure_ascii=False
             ),
             forced_count=len(state.forced_advances),
+            value=cents(state.value),
             price_fight=is_price_fight(state),
             opened_at=state.opened_at,
             closed_at=state.outcome_at,

@@ -15,7 +15,7 @@ PROJECTION = "reporting"
 #: The read models' version: raised whenever a table's columns or the way its
 #: rows are made changes. A store whose read models are of another version has
 #: them dropped and rebuilt from the first event on first use.
-VERSION = 2
+VERSION = 3
 #: Where each projection's version is kept.
 VERSION_TABLE = "salesflow_schema"
 #: The deals a projection could not project: each with the entry that failed and why.
@@ -92,6 +92,7 @@ _SQL_TYPES = {
         "bool": "boolean",
         "ts": "timestamptz",
         "json": "jsonb",
+        "money": "numeric(20, 2)",
     },
     "sqlite": {
         "text": "TEXT",
@@ -100,6 +101,7 @@ _SQL_TYPES = {
         "bool": "INTEGER",
         "ts": "TEXT",
         "json": "TEXT",
+        "money": "NUMERIC",
     },
 }
 
@@ -125,6 +127,12 @@ PIPELINE = Table(
             "Unmet milestones up to max(stage, expected stage), ';'-joined.",
         ),
         ("forced_count", "int", "How many forced advances the deal had."),
+        (
+            "value",
+            "money",
+            "What the deal is worth, in the configured currency: the contract's value"
+            " if signed with one, else the latest estimate or bid price; null if none.",
+        ),
         ("win_probability", "real", "base(stage) x 0.5^(milestones forced past, still unmet)."),
         ("win_probability_explained", "text", "How the win probability was made."),
         ("stage_entered_at", "ts", "When the deal entered its stage (business time)."),
@@ -230,6 +238,7 @@ LOSSES = Table(
             "Each forced advance: from, to, missing, reason, approver, at.",
         ),
         ("forced_count", "int", "How many forced advances it had."),
+        ("value", "money", "What it was worth when it closed (as pipeline.value); null if none."),
         (
             "price_fight",
             "bool",

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -56,6 +57,8 @@ def _time_columns(table: Table) -> tuple[int, ...]:
 
 
 _TIME_COLUMNS = tuple(_time_columns(t) for t in TABLES)
+# Amounts bind as their text; the column's NUMERIC affinity stores the number.
+sqlite3.register_adapter(Decimal, str)
 
 
 def _utc_text(moment: datetime) -> str:

@@ -14,6 +14,7 @@ from domain.events import DealEvent
 from domain.fold import retracted_seq, visible
 from domain.state import DealState
 from domain.vocabulary import MILESTONES
+from projections.cells import money
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -54,6 +55,8 @@ def deal_document(state: DealState, config: ProcessConfig) -> dict[str, Any]:
             }
             for m in MILESTONES
         },
+        "value": money(state.value),
+        "currency": config.currency,
         "forced_advances": [f.as_dict() for f in state.forced_advances],
         "stakeholders": [s.as_dict() for s in state.stakeholders.values()],
         "tender_expected": state.tender_expected,

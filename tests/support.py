@@ -41,6 +41,7 @@ _MODELS: dict[str, type[c.Command]] = {
     "shortlist": c.Shortlist,
     "influence": c.Influence,
     "tender": c.ReceiveTender,
+    "estimate": c.EstimateValue,
     "bid": c.SubmitBid,
     "approve_contract": c.Plain,
     "sign": c.Sign,

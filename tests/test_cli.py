@@ -144,9 +144,11 @@ def test_forcing_losing_and_the_losses_report(sf: Sf) -> None:
         "competitor",
         "missing_milestones",
         "forced_advances",
+        "value",
         "explanation",
     }
     assert (loss["stage"], loss["reason"], loss["competitor"]) == ("bidding", "price", "Cheap Co")
+    assert loss["value"] == "900.00"  # the bid's price values the deal
     assert "standard_influenced" in loss["explanation"]
     assert len(loss["forced_advances"]) == 3
     refused = sf("deal", "activity", k, "call", code=1)

@@ -53,6 +53,7 @@ WRITE_COMMANDS: dict[str, Command] = {
     "activity": lambda d, c, at: d.hold_activity(ActivityKind.visit, None, None, at, SELLER),
     "shortlist": lambda d, c, at: d.shortlist(at, SELLER),
     "tender": lambda d, c, at: d.receive_tender(None, at, SELLER),
+    "estimate": lambda d, c, at: d.estimate_value(Decimal("9.50"), at, SELLER),
     "insider": lambda d, c, at: d.find_insider("Wu", at, SELLER),
     "engage": lambda d, c, at: d.engage_key_person("Wu", at, SELLER),
     "influence": lambda d, c, at: d.influence_standard(["VG 320"], at, SELLER),
