@@ -17,7 +17,14 @@ from typing import Any, TypeVar, cast
 from domain import events as ev
 from domain.entries import Entry
 from domain.process import STEPS, TIMELESS, WHILE_PRESENT, Kind, Meets, Person, Step
-from domain.state import DealState, ForcedAdvance, MilestonePeriod, StageStay, Stakeholder
+from domain.state import (
+    DealState,
+    ForcedAdvance,
+    MilestonePeriod,
+    Segment,
+    StageStay,
+    Stakeholder,
+)
 from domain.vocabulary import CustomerStep, Grade, Milestone, Outcome, Role, Stage
 
 
@@ -86,6 +93,24 @@ def apply_entry(state: DealState, entry: Entry[ev.DealEvent]) -> None:
         apply(state, entry)
     state.applied.append(entry)
     state.version = max(state.version, entry.seq)
+    _segment(state, entry.occurred_at)
+
+
+def _segment(state: DealState, at: datetime) -> None:
+    """End the deal's current segment at ``at`` if what it holds changed (a
+    change at the very moment the segment began replaces it)."""
+    now = Segment(at, state.outcome, state.stage, state.value, state.grade)
+    segments = state.segments
+    if segments and segments[-1].same(now):
+        return
+    if segments and segments[-1].since == at:
+        segments.pop()
+        if segments and segments[-1].same(now):
+            segments[-1].until = None
+            return
+    if segments:
+        segments[-1].until = at
+    segments.append(now)
 
 
 # -- what each event records of its own ----------------------------------------

@@ -53,6 +53,28 @@ class MilestonePeriod:
 
 
 @dataclass(slots=True)
+class Segment:
+    """A stretch of business time in which the deal's outcome, stage, value
+    and grade stayed the same (what the reports read: the pipeline at any
+    moment, its stints in the open pipeline, what it was worth then)."""
+
+    since: datetime
+    outcome: Outcome
+    stage: Stage
+    value: Decimal | None
+    grade: Grade | None
+    until: datetime | None = None
+
+    def same(self, other: Segment) -> bool:
+        return (self.outcome, self.stage, self.value, self.grade) == (
+            other.outcome,
+            other.stage,
+            other.value,
+            other.grade,
+        )
+
+
+@dataclass(slots=True)
 class Stakeholder:
     """A person in the customer's buying organisation."""
 
@@ -161,6 +183,7 @@ class DealState:
     #: value once signed with one.
     estimated_value: Decimal | None = None
     contract_value: Decimal | None = None
+    segments: list[Segment] = field(default_factory=list)
     version: int = 0
     applied: list[Entry[ev.DealEvent]] = field(default_factory=list)
     retracted: dict[int, Entry[ev.DealEvent]] = field(default_factory=dict)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from projections.errors import ProjectionError
+from projections.report_views import drop_views_sql
 from projections.schema import (
     QUARANTINE_TABLE,
     SHADOW,
@@ -107,6 +108,7 @@ class PostgresShadowTables(ShadowTables):
             self.store.conn.execute(
                 f"SELECT position FROM {self.store.tracking} WHERE name = %s FOR UPDATE", (name,)
             )
+            ours = self._drop_views()
             for t in TABLES:
                 live, shadow = self.store.table(t), self.store.table(t, SHADOW)
                 if self._customised(t):
@@ -121,6 +123,8 @@ class PostgresShadowTables(ShadowTables):
                 )
                 if t.by_key:
                     self.store.conn.execute(key_index_sql(t, f"{self.store.schema_sql}."))
+            if ours:
+                self.store.make_views()
             self._drop_parts(name)
             for sql, params in quarantine_swap(self.store.qualified(QUARANTINE_TABLE), name):
                 self.store.conn.execute(sql, params)
@@ -129,6 +133,20 @@ class PostgresShadowTables(ShadowTables):
                 " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
                 (name, position),
             )
+
+    def _drop_views(self) -> bool:
+        """Drop the report views, so that they do not pin the tables to the
+        slower refill; False (and the views kept) if a view of the users'
+        is built on them."""
+        import psycopg
+
+        try:
+            with self.store.conn.transaction():
+                for sql in drop_views_sql(self.store.qualified):
+                    self.store.conn.execute(sql)
+        except psycopg.errors.DependentObjectsStillExist:
+            return False
+        return True
 
     def _customised(self, table: Table) -> bool:
         """Whether anything of its users' hangs on the live table: a view or

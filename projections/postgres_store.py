@@ -96,11 +96,26 @@ class PostgresReadStore(ReadStore):
                 for sql in create_table_sql(t, "postgresql", f"{self.schema_sql}."):
                     self.conn.execute(sql)
                 self.comment(t)
+            self.make_views()
             self.conn.execute(
                 f"INSERT INTO {versions} (name, version) VALUES (%s, %s)"
                 " ON CONFLICT (name) DO UPDATE SET version = excluded.version",
                 (PROJECTION, VERSION),
             )
+
+    def make_views(self) -> None:
+        """The report views, made again (with what they mean, for BI tools)."""
+        from psycopg.sql import SQL, Literal
+
+        from projections.report_views import VIEWS, create_views_sql
+
+        for sql in create_views_sql(self.table, self.qualified):
+            self.conn.execute(sql)
+        for v in VIEWS:
+            about = SQL("COMMENT ON VIEW {} IS {}").format(
+                SQL(self.qualified(v.name)), Literal(v.about)
+            )
+            self.conn.execute(about)
 
     def comment(self, table: Table, suffix: str = "") -> None:
         """What the table and each of its columns mean, for BI tools and psql's \\d+."""

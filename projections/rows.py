@@ -27,7 +27,18 @@ from domain.process import stage_of
 from domain.state import DealState, MilestonePeriod
 from domain.vocabulary import MILESTONES, Milestone, Outcome
 from projections.cells import cents
-from projections.schema import AUDIT_TRAIL, LOSSES, PIPELINE, STAGE_HISTORY, TABLES, Table
+from projections.report_rows import closing_rows, exit_rows, segment_rows
+from projections.schema import (
+    AUDIT_TRAIL,
+    CLOSINGS,
+    EXITS,
+    LOSSES,
+    PIPELINE,
+    SEGMENTS,
+    STAGE_HISTORY,
+    TABLES,
+    Table,
+)
 from projections.schema import MILESTONES as MILESTONE_TABLE
 from projections.views import standing
 
@@ -317,6 +328,9 @@ MAKERS: dict[Table, Maker] = {
     AUDIT_TRAIL: audit_rows,
     MILESTONE_TABLE: milestone_rows,
     LOSSES: loss_rows,
+    SEGMENTS: segment_rows,
+    CLOSINGS: closing_rows,
+    EXITS: exit_rows,
 }
 if set(MAKERS) != set(TABLES):
     raise TypeError("every table of schema.TABLES needs its maker of rows in MAKERS")

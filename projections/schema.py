@@ -15,7 +15,7 @@ PROJECTION = "reporting"
 #: The read models' version: raised whenever a table's columns or the way its
 #: rows are made changes. A store whose read models are of another version has
 #: them dropped and rebuilt from the first event on first use.
-VERSION = 3
+VERSION = 4
 #: Where each projection's version is kept.
 VERSION_TABLE = "salesflow_schema"
 #: The deals a projection could not project: each with the entry that failed and why.
@@ -253,7 +253,79 @@ LOSSES = Table(
     ("deal_id",),
 )
 
-TABLES: tuple[Table, ...] = (PIPELINE, STAGE_HISTORY, AUDIT_TRAIL, MILESTONES, LOSSES)
+SEGMENTS = Table(
+    "deal_segments",
+    "One row per stretch of business time in which a deal's outcome, stage, value and"
+    " grade stayed the same: the pipeline at any moment, for the reports.",
+    (
+        ("deal_id", "text", "The deal's id."),
+        ("key", "text", "The deal's business key."),
+        ("segment", "int", "1 for the first stretch (from the opening), then 2, 3, ..."),
+        ("since", "ts", "When the stretch began (business time)."),
+        ("until", "ts", "When it ended; null for the deal's current one."),
+        ("outcome", "text", "The outcome throughout the stretch."),
+        ("stage", "text", "The stage throughout the stretch."),
+        ("value", "money", "The deal's value throughout the stretch; null if none yet."),
+        ("grade", "text", "The grade throughout the stretch; null if not graded."),
+        (
+            "stint",
+            "int",
+            "While the outcome is open: which stay in the open pipeline this is (1, then 2"
+            " after a reopening, ...); null otherwise.",
+        ),
+        ("came_from", "text", "The outcome of the stretch before; null for the first."),
+        ("went_to", "text", "The outcome of the stretch after; null for the current one."),
+    ),
+    ("deal_id", "segment"),
+    by_key=False,
+)
+
+CLOSINGS = Table(
+    "deal_closings",
+    "One row per deal that is won, lost, withdrawn or abandoned: how and when it closed.",
+    (
+        ("deal_id", "text", "The deal's id."),
+        ("key", "text", "The deal's business key."),
+        ("owner", "text", "The salesperson."),
+        ("outcome", "text", "won, lost, withdrawn or abandoned."),
+        ("stage", "text", "The stage it closed in."),
+        ("opened_at", "ts", "When it was opened (business time)."),
+        ("closed_at", "ts", "When it was signed, lost, withdrawn or abandoned (business time)."),
+        ("grade", "text", "Its grade at closing; null if it was never graded."),
+        ("value", "money", "Its value at closing (as pipeline.value); null if none."),
+        ("cycle_days", "real", "Days from opening to closing."),
+    ),
+    ("deal_id",),
+)
+
+EXITS = Table(
+    "milestone_exits",
+    "One row per deal and milestone of a stage the deal left (by advance or force):"
+    " whether the milestone was met when it left, or forced past.",
+    (
+        ("deal_id", "text", "The deal's id."),
+        ("key", "text", "The deal's business key."),
+        ("milestone", "text", "The milestone's id."),
+        ("stage", "text", "The stage the milestone belongs to, which the deal left."),
+        ("left_at", "ts", "When the deal left the stage (business time)."),
+        ("left_how", "text", "advanced or forced."),
+        ("met", "bool", "Whether the milestone was met when the deal left the stage."),
+        ("forced_past", "bool", "Whether the forced advance out of the stage skipped it."),
+    ),
+    ("deal_id", "milestone"),
+    by_key=False,
+)
+
+TABLES: tuple[Table, ...] = (
+    PIPELINE,
+    STAGE_HISTORY,
+    AUDIT_TRAIL,
+    MILESTONES,
+    LOSSES,
+    SEGMENTS,
+    CLOSINGS,
+    EXITS,
+)
 
 
 def create_table_sql(

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from projections.errors import ProjectionError
+from projections.report_views import drop_views_sql
 from projections.schema import (
     QUARANTINE_TABLE,
     SHADOW,
@@ -104,6 +105,9 @@ class SQLiteShadowTables(ShadowTables):
 
     def finish_rebuild(self, name: str, parts: int, position: int) -> None:
         with self.store.write():
+            # Our views would pin the tables to the slower refill: made again after.
+            for sql in drop_views_sql(self.store.qualified):
+                self.store.conn.execute(sql)
             for t in TABLES:
                 shadow = f"{t.name}{SHADOW}"
                 if self._customised(t):
@@ -114,6 +118,7 @@ class SQLiteShadowTables(ShadowTables):
                 self.store.conn.execute(f"ALTER TABLE {shadow} RENAME TO {t.name}")
                 if t.by_key:
                     self.store.conn.execute(key_index_sql(t))
+            self.store.make_views()
             self._drop_parts(name)
             for sql, params in quarantine_swap(QUARANTINE_TABLE, name):
                 self.store.conn.execute(sql.replace("%s", "?"), params)

@@ -110,10 +110,18 @@ class SQLiteReadStore(ReadStore):
             for t in TABLES:
                 for sql in create_table_sql(t, "sqlite"):
                     self.conn.execute(sql)
+            self.make_views()
             self.conn.execute(
                 f"INSERT OR REPLACE INTO {VERSION_TABLE} (name, version) VALUES (?, ?)",
                 (PROJECTION, VERSION),
             )
+
+    def make_views(self) -> None:
+        """The report views, made again."""
+        from projections.report_views import create_views_sql
+
+        for sql in create_views_sql(self.table, self.qualified):
+            self.conn.execute(sql)
 
     def _upgrade(self) -> None:
         """Read models of another version: the tables kept (what users hung on

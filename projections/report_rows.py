@@ -1,0 +1,122 @@
+"""The rows of the read models the reports read (shared/reports.md): a deal's
+stretches of business time, its closing, and how it left each stage's
+milestones. Made from the fold like every other read model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from domain.process import milestones_of
+from domain.state import DealState, Segment
+from domain.vocabulary import Milestone, Outcome
+from projections.cells import cents
+from projections.schema import CLOSINGS, EXITS, SEGMENTS
+
+if TYPE_CHECKING:
+    from projections.rows import Deal
+
+Row = tuple[Any, ...]
+
+#: The outcomes a closing row is made for.
+_CLOSED = (Outcome.won, Outcome.lost, Outcome.withdrawn, Outcome.abandoned)
+
+
+def _days(start: datetime, end: datetime) -> float:
+    return round((end - start).total_seconds() / 86400, 4)
+
+
+def segment_rows(deal: Deal) -> list[Row]:
+    """One row per stretch of business time with the same outcome, stage,
+    value and grade; each open stretch numbered by its stint in the open
+    pipeline, and every stretch with the outcomes before and after it."""
+    segments, row = deal.state.segments, SEGMENTS.row
+    rows, stint, before = [], 0, None
+    for n, s in enumerate(segments):
+        after = segments[n + 1].outcome.value if n + 1 < len(segments) else None
+        is_open = s.outcome is Outcome.open
+        if is_open and before != Outcome.open.value:
+            stint += 1
+        rows.append(
+            row(
+                deal_id=deal.deal_id,
+                key=deal.state.key,
+                segment=n + 1,
+                since=s.since,
+                until=s.until,
+                outcome=s.outcome.value,
+                stage=s.stage.value,
+                value=cents(s.value),
+                grade=s.grade.value if s.grade else None,
+                stint=stint if is_open else None,
+                came_from=before,
+                went_to=after,
+            )
+        )
+        before = s.outcome.value
+    return rows
+
+
+def segment_at(state: DealState, moment: datetime) -> Segment:
+    """The stretch in effect at a business time (the first, before any)."""
+    found = state.segments[0]
+    for s in state.segments:
+        if s.since <= moment:
+            found = s
+    return found
+
+
+def closing_rows(deal: Deal) -> list[Row]:
+    """One row for a deal won, lost, withdrawn or abandoned."""
+    state = deal.state
+    if state.outcome not in _CLOSED:
+        return []
+    assert state.opened_at is not None and state.outcome_at is not None
+    then = segment_at(state, state.outcome_at)
+    return [
+        CLOSINGS.row(
+            deal_id=deal.deal_id,
+            key=state.key,
+            owner=state.owner,
+            outcome=state.outcome.value,
+            stage=then.stage.value,
+            opened_at=state.opened_at,
+            closed_at=state.outcome_at,
+            grade=then.grade.value if then.grade else None,
+            value=cents(then.value),
+            cycle_days=_days(state.opened_at, state.outcome_at),
+        )
+    ]
+
+
+def met_at(state: DealState, milestone: Milestone, moment: datetime) -> bool:
+    """Whether a milestone was met at a business time (by what is known now)."""
+    return any(
+        p.milestone is milestone
+        and p.met_from <= moment
+        and (p.met_until is None or p.met_until > moment)
+        for p in state.periods
+    )
+
+
+def exit_rows(deal: Deal) -> list[Row]:
+    """One row per milestone of each stage the deal left by advance or force."""
+    state, rows = deal.state, []
+    for stay in state.stays:
+        if stay.left_how not in ("advanced", "forced") or stay.left_at is None:
+            continue
+        for m in milestones_of(stay.stage):
+            forced = m in stay.skipped
+            rows.append(
+                EXITS.row(
+                    deal_id=deal.deal_id,
+                    key=state.key,
+                    milestone=m.value,
+                    stage=stay.stage.value,
+                    left_at=stay.left_at,
+                    left_how=stay.left_how,
+                    met=not forced and met_at(state, m, stay.left_at),
+                    forced_past=forced,
+                )
+            )
+    return rows
