@@ -105,10 +105,11 @@ def create_app(settings: Settings | None = None, follow: bool | None = None) -> 
         lifespan=lifespan,
     )
     problems.install(app)
-    from api import reads, writes
+    from api import reads, reports, writes
 
     app.include_router(writes.router)
     app.include_router(reads.router)
+    app.include_router(reports.router)
     _service_routes(app)
     from fastapi_swagger import patch_fastapi
 

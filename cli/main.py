@@ -131,10 +131,11 @@ def _register() -> None:
     from cli.demo import demo
     from cli.reads import COMMANDS as READS
     from cli.replay import replay
+    from cli.report import COMMANDS as REPORT
     from cli.serve import COMMANDS as SERVICE
 
     del moves, follow, show
-    for command in (deal, demo, replay, *READS, *COACH, *SERVICE):
+    for command in (deal, demo, replay, *READS, *REPORT, *COACH, *SERVICE):
         cli.add_command(command)
 
 
