@@ -3,7 +3,8 @@ the rows a report counts, with the window left open, so that a BI tool
 filters by its dates and aggregates to the report's figures (the README
 shows one query per report). The same text runs on both dialects.
 
-The views are ours: made with the tables, dropped before a rebuild swaps
+The views are ours (a change to one raises ``schema.VERSION``, which makes
+them again): made with the tables, dropped before a rebuild swaps
 the tables in (so that they do not pin the old tables) and made again after.
 """
 

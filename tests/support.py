@@ -153,6 +153,7 @@ def one_deal(key: str, rng: random.Random, config: ProcessConfig) -> Opportunity
         None,
         clock.now,
         "gen",
+        value=Decimal(rng.randint(5, 900) * 1000) if rng.random() < 0.7 else None,
     )
     # the clock may run into the end of the generated period: the deal stops there
     with contextlib.suppress(SalesProcessError):
@@ -194,13 +195,22 @@ def _play(deal: Opportunity, rng: random.Random, clock: _Clock, config: ProcessC
     for stage in (Stage.development, Stage.entry, Stage.proposal, Stage.bidding, Stage.negotiation):
         if rng.random() < 0.12:
             return  # still open: in progress at the end of the data
-        if rng.random() < 0.1:
+        # A deal forced past its milestones leaves the funnel more often.
+        if rng.random() < 0.1 + 0.15 * len(deal.state.forced_advances):
             _close(deal, rng, clock)
             return
+        if rng.random() < 0.2:  # a new estimate, up or down
+            old = deal.state.value or Decimal(100000)
+            deal.estimate_value(
+                old * Decimal(rng.choice((8, 9, 11, 12, 15))) / 10, clock.tick(), "gen"
+            )
         _work(deal, stage, rng, clock)
         if not _gate(deal, rng, clock, 0.3):
             _close(deal, rng, clock)
             return
+    if deal.state.outcome.value == "won" and rng.random() < 0.3:  # graded again once signed
+        at = clock.tick()
+        deal.grade_by_rule(rng.random(), (at + timedelta(days=400)).date(), config, at, "gen")
     deal.evaluate_trial("good", clock.tick(30), "gen")
     if rng.random() < 0.7:
         deal.follow_up_oil_analysis("clean", clock.tick(30), "gen")
@@ -227,9 +237,12 @@ def _work(deal: Opportunity, stage: Stage, rng: random.Random, clock: _Clock) ->
         deal.receive_tender(None, clock.tick(), "gen")
         if rng.random() < 0.9:
             deal.submit_bid(Decimal(rng.randint(1, 900) * 1000), 0.15, False, clock.tick(), "gen")
-    if stage is Stage.negotiation and rng.random() < 0.7:
+    # Each milestone forced past halves the chance of signing (the article's claim).
+    if stage is Stage.negotiation and rng.random() < 0.8 * 0.5 ** len(deal.state.forced_advances):
         deal.approve_contract(clock.tick(), "gen")
-        deal.sign(None, clock.tick(), "gen")
+        value = deal.state.value
+        signed = (value * rng.choice((9, 10, 10, 11)) / 10).quantize(Decimal(1)) if value else None
+        deal.sign(signed if rng.random() < 0.8 else None, clock.tick(), "gen")
 
 
 def _close(deal: Opportunity, rng: random.Random, clock: _Clock) -> None:
