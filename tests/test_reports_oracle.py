@@ -43,7 +43,7 @@ History = Sequence[Entry[DealEvent]]
 def data(flow: Salesflow) -> tuple[Salesflow, list[tuple[History, DealState]]]:
     generate(flow.process, 7000, seed=12, batch=100)
     histories = queries.entries(flow.fresh()).values()
-    deals = [(h, fold(h)) for h in histories]
+    deals: list[tuple[History, DealState]] = [(h, fold(h)) for h in histories]
     assert len(deals) > 200
     retracted = sum(bool(s.retracted) for _, s in deals)
     back_dated = sum(any(b.occurred_at < a.occurred_at for a, b in pairwise(h)) for h, _ in deals)
@@ -115,7 +115,9 @@ def test_win_rates(data: tuple[Salesflow, list[tuple[History, DealState]]]) -> N
     for first, last in WINDOWS:
         start, end = _bounds(first, last)
         doc = _report(flow, "win-rates", first, last)
-        overall, grades, owners = [0, 0], defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
+        overall = [0, 0]
+        grades: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        owners: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         met: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         forced: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for history, s in deals:
@@ -185,7 +187,9 @@ def test_velocity(data: tuple[Salesflow, list[tuple[History, DealState]]]) -> No
     for first, last in WINDOWS:
         start, end = _bounds(first, last)
         doc = _report(flow, "velocity", first, last)
-        open_deals, open_value, won, closed, values, cycles = 0, Decimal(0), 0, 0, [], []
+        open_deals, open_value, won, closed = 0, Decimal(0), 0, 0
+        values: list[Decimal] = []
+        cycles: list[float] = []
         for history, s in deals:
             at_end = fold(history, as_of=end)
             if at_end.opened_at is not None and at_end.outcome is Outcome.open:
@@ -202,11 +206,12 @@ def test_velocity(data: tuple[Salesflow, list[tuple[History, DealState]]]) -> No
         assert (doc["open_deals"], doc["won"]) == (open_deals, won)
         assert Decimal(doc["open_value"]) == open_value
         if values:
-            assert abs(Decimal(doc["avg_won_value"]) - sum(values) / len(values)) < Decimal("0.01")
+            mean_value = sum(values, Decimal(0)) / len(values)
+            assert abs(Decimal(doc["avg_won_value"]) - mean_value) < Decimal("0.01")
         assert doc["win_rate"] == (round(won / closed, 4) if closed else None)
         assert _close(doc["avg_cycle_days"], statistics.fmean(cycles) if cycles else None)
         if doc["velocity_per_day"] is not None:
-            avg = float(sum(values) / len(values))
+            avg = float(sum(values, Decimal(0)) / len(values))
             want = open_deals * avg * (won / closed) / statistics.fmean(cycles)
             assert abs(float(doc["velocity_per_day"]) - want) < 0.01
 
