@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-import signal
+import _signal  # type: ignore[import-not-found]  # built in, loaded already: found at once
 import sys
+
+if sys.argv and (sys.argv[0] == "-m" or sys.argv[0].endswith("salesflow")):
+    # Started as the program (``python -m cli`` or ``salesflow``): until main()
+    # runs, Ctrl-C ends it by the signal itself, quietly, not with a traceback
+    # from the middle of an import.
+    _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
+
+import signal
 from types import FrameType
 
 
@@ -22,6 +30,7 @@ def main() -> None:
     130 quietly, and SIGTERM 143 with a message, as command-line tools do."""
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from cli.main import main as run
 
         run()
