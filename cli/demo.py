@@ -21,31 +21,37 @@ def demo(flow: Salesflow, into_existing: bool) -> None:
 
     A store that holds deals other than the demo's is refused unless
     --into-existing is given; a second run in the same place loads nothing new."""
-    from domain.demo_data import load_demo, samples
+    from domain.demo_data import HISTORY_KEYS, load_demo, load_history, samples
     from domain.errors import StoreHoldsOtherDeals
     from domain.times import now
     from projections import queries
 
     if not into_existing and flow.exists():
         keys = [r["key"] for r in flow.fresh().query(f"SELECT key FROM {_pipeline(flow)}")]
-        others = sorted(set(keys) - set(samples()))
+        others = sorted(set(keys) - set(samples()) - set(HISTORY_KEYS))
         if others:
             raise StoreHoldsOtherDeals(flow.settings.store.url, others)
     loaded, present = load_demo(flow.process)
+    past = load_history(flow.process)
     if loaded:
         click.echo(f"loaded {', '.join(loaded)}")
+    if past:
+        span = f"{HISTORY_KEYS[0]} .. {HISTORY_KEYS[-1]}"
+        click.echo(f"and {past} deals of the team's past two years ({span})")
     if present:
         click.echo(f"already in the store: {', '.join(present)}")
     read = flow.fresh()
     tz = flow.settings.config.tz
     click.echo("")
-    emit_table(queries.pipeline(read, tz, now()), PIPELINE_SHORT, f"times in {tz.key}")
-    lost = queries.losses(read, tz)
+    shown = [r for r in queries.pipeline(read, tz, now()) if r["key"] in samples()]
+    emit_table(shown, PIPELINE_SHORT, f"the sample deals; times in {tz.key}")
+    lost = [r for r in queries.losses(read, tz) if r["key"] in samples()]
     if lost:
         click.echo("\nwhy deals were lost:")
         for r in lost:
             say(f"  {r['key']}: {r['explanation']}")
     click.echo("\ntry: salesflow deal show NX-2026-031   salesflow audit NX-2026-031")
+    click.echo("     salesflow pipeline   salesflow report win-rates   salesflow report funnel")
 
 
 def _pipeline(flow: Salesflow) -> str:

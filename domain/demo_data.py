@@ -10,6 +10,7 @@ from typing import Any
 from domain import commands as c
 from domain.application import SalesProcess
 from domain.errors import UnknownDeal
+from domain.synthetic import Population, save_deals
 from domain.vocabulary import AssessmentFactor
 
 ARTICLE_CASE = "NX-2026-031"
@@ -273,6 +274,49 @@ def enter(process: SalesProcess, key: str, steps: list[Step], by: str = "demo") 
         at = fields["at"]
         moment = _t(at) if len(at) > 10 else _t(at + "T09:00:00")
         handler(model.model_validate({**fields, "key": key, "at": moment, "by": by}))
+
+
+#: The team's past deals the demo loads beside the sample deals, so that the
+#: reports have a history to speak of: PAST-0001 .. PAST-0150.
+HISTORY_KEYS = tuple(f"PAST-{n:04d}" for n in range(1, 151))
+_HISTORY = Population(
+    start=datetime(2024, 11, 1, tzinfo=UTC),
+    days=640,
+    owners=("li.wei", "xiao.zhang", "zhao.min", "chen.jie"),
+    customers=(
+        "Anhui Conch Cement",
+        "Baotou Steel",
+        "Datong Coal Mine",
+        "Fujian Paper Group",
+        "Guangxi Sugar Mill",
+        "Harbin Turbine Works",
+        "Hunan Nonferrous Metals",
+        "Jiangsu Shagang Steel",
+        "Jilin Chemical Fibre",
+        "Liaoning Port Machinery",
+        "Ningbo Plastics",
+        "Qinghai Salt Lake Potash",
+        "Shaanxi Coal Chemical",
+        "Sichuan Glass Works",
+        "Tangshan Ceramics",
+        "Tianjin Bearing Plant",
+        "Wuhan Heavy Machinery",
+        "Xinjiang Aluminium",
+        "Yunnan Copper",
+        "Zhejiang Textile Mill",
+    ),
+)
+
+
+def load_history(process: SalesProcess) -> int:
+    """Load the team's past deals (HISTORY_KEYS) if they are not in the
+    store yet; returns how many were loaded."""
+    try:
+        process.deal(HISTORY_KEYS[0])
+    except UnknownDeal:
+        save_deals(process, list(HISTORY_KEYS), seed=2026, people=_HISTORY)
+        return len(HISTORY_KEYS)
+    return 0
 
 
 def load_demo(process: SalesProcess) -> tuple[list[str], list[str]]:

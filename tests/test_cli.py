@@ -232,7 +232,10 @@ def test_projections_status_rebuild_run_and_export(sf: Sf, tmp_path: Path) -> No
     sf("export", "--format", "csv", "--out", str(out))
     assert sorted(p.name for p in out.iterdir()) == [
         "audit_trail.csv",
+        "deal_closings.csv",
+        "deal_segments.csv",
         "losses.csv",
+        "milestone_exits.csv",
         "milestones.csv",
         "pipeline.csv",
         "stage_history.csv",
