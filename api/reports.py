@@ -8,9 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from api.answers import CSV, JSON, csv_bytes, dumps, wants_csv
 from api.auth import Caller, runtime_of
+from api.problems import Problem
 from api.report_models import MODELS
 from api.writes import _problems
 from domain.times import now
@@ -39,10 +41,14 @@ def _route(name: str) -> None:
         request: Request,
         user: Caller,
         start: Annotated[
-            date | None, Query(alias="from", description="From the start of this day (YYYY-MM-DD).")
+            str | None,
+            Query(
+                alias="from", pattern=DAY, description="From the start of this day (YYYY-MM-DD)."
+            ),
         ] = None,
         end: Annotated[
-            date | None, Query(alias="to", description="To the end of this day (default today).")
+            str | None,
+            Query(alias="to", pattern=DAY, description="To the end of this day (default today)."),
         ] = None,
         owner: Annotated[
             str | None,
@@ -54,13 +60,24 @@ def _route(name: str) -> None:
         from projections.reports.build import ReportOptions, run
         from projections.reports.tables import table
 
-        given: dict[str, Any] = {"from": start, "to": end}
+        given: dict[str, Any] = {"from": _day("from", start), "to": _day("to", end)}
         for option, value in (("owner", owner), ("grade", grade), ("by_owner", by_owner)):
             if option in takes:
                 given[option] = value
+        try:
+            options = ReportOptions.model_validate(given)
+        except ValidationError as exc:
+            field = str(exc.errors()[0]["loc"][0]) if exc.errors() else "query"
+            message = exc.errors()[0]["msg"] if exc.errors() else str(exc)
+            raise Problem(
+                422,
+                "invalid_input",
+                f"{field}: {message}",
+                errors=[{"field": field, "message": message}],
+            ) from None
         runtime = runtime_of(request)
         with runtime.fresh() as store:
-            doc = run(name, store, runtime.config, ReportOptions.model_validate(given), now())
+            doc = run(name, store, runtime.config, options, now())
         if wants_csv(request.headers.get("accept")):
             rows, columns = table(name, doc)
             return Response(csv_bytes(rows, columns), media_type=CSV)
@@ -83,6 +100,22 @@ def _route(name: str) -> None:
     )
 
 
+#: A day as the query takes it: YYYY-MM-DD, from 1900 to 8999.
+DAY = "^(19|[2-8][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+
+
+def _day(name: str, text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        message = f"{text!r} is not a day (YYYY-MM-DD)"
+        raise Problem(
+            422, "invalid_input", f"{name}: {message}", errors=[{"field": name, "message": message}]
+        ) from None
+
+
 def _narrowed(fn: Any, names: list[str], window_required: bool) -> Any:
     """The route's signature with only the options it takes (and its window
     required where the report needs it), for FastAPI and the OpenAPI document."""
@@ -95,7 +128,9 @@ def _narrowed(fn: Any, names: list[str], window_required: bool) -> Any:
             continue
         if window_required and n in ("start", "end"):
             alias = "from" if n == "start" else "to"
-            required = Annotated[date, Query(alias=alias, description=f"The window's {alias} day.")]
+            required = Annotated[
+                str, Query(alias=alias, pattern=DAY, description=f"The window's {alias} day.")
+            ]
             p = p.replace(default=inspect.Parameter.empty, annotation=required)
         kept.append(p)
     return sig.replace(parameters=kept)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.config import ProcessConfig
 from domain.errors import InputError
@@ -16,6 +16,10 @@ from projections.reports import WINDOW_REQUIRED
 
 #: The default window: this many days, ending today.
 DEFAULT_DAYS = 365
+
+
+#: The days a report's window may span (business dates, as everywhere).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(8999, 12, 31)
 
 
 class ReportOptions(BaseModel):
@@ -28,6 +32,13 @@ class ReportOptions(BaseModel):
     owner: str | None = Field(None, min_length=1, max_length=NAME_MAX)
     grade: Grade | None = None
     by_owner: bool = False
+
+    @field_validator("start", "end")
+    @classmethod
+    def _a_business_date(cls, day: date | None) -> date | None:
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError(f"a date from {FIRST_DAY} to {LAST_DAY}")
+        return day
 
 
 @dataclass(frozen=True)
@@ -65,7 +76,7 @@ def window(
         raise InputError(f"the {name} report needs --from and --to")
     tz = config.tz
     last = options.end or now.astimezone(tz).date()
-    first = options.start or last - timedelta(days=DEFAULT_DAYS - 1)
+    first = options.start or max(last - timedelta(days=DEFAULT_DAYS - 1), FIRST_DAY)
     if first > last:
         raise InputError(f"--from {first} is after --to {last}")
     return Window(
