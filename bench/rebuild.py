@@ -54,7 +54,7 @@ def ensure_generated(url: str, events: int) -> int:
         started = time.perf_counter()
         # Imported only here: the rebuild's helpers start by importing this
         # module again, and should import no more than the command line's.
-        from tests.support import generate
+        from domain.synthetic import generate
 
         generate(flow.process, events - head, seed=7 + head)
         head = flow.projector().head()

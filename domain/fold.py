@@ -99,7 +99,21 @@ def apply_entry(state: DealState, entry: Entry[ev.DealEvent]) -> None:
 def _segment(state: DealState, at: datetime) -> None:
     """End the deal's current segment at ``at`` if what it holds changed (a
     change at the very moment the segment began replaces it)."""
-    now = Segment(at, state.outcome, state.stage, state.value, state.grade)
+    marks = state.milestones
+    now = Segment(
+        at,
+        state.outcome,
+        state.stage,
+        state.value,
+        state.grade,
+        state.customer_step,
+        frozenset(m for m, status in marks.items() if status.met),
+        frozenset(m for m, status in marks.items() if status.forced_past),
+        len(state.forced_advances),
+        state.stays[-1].entered_at if state.stays else state.opened_at,
+        state.outcome_at if state.outcome.is_closed else None,
+        state.activities[-1][0] if state.activities else None,
+    )
     segments = state.segments
     if segments and segments[-1].same(now):
         return

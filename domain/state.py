@@ -54,24 +54,56 @@ class MilestonePeriod:
 
 @dataclass(slots=True)
 class Segment:
-    """A stretch of business time in which the deal's outcome, stage, value
-    and grade stayed the same (what the reports read: the pipeline at any
-    moment, its stints in the open pipeline, what it was worth then)."""
+    """A stretch of business time in which the deal's standing stayed the
+    same: its outcome, stage, value, grade, the customer's step, the
+    milestones met and forced past, its last activity. What the reports read
+    (the pipeline at any moment, its stints in the open pipeline, what a deal
+    was worth then) and what ``pipeline --as-of`` reads."""
 
     since: datetime
     outcome: Outcome
     stage: Stage
     value: Decimal | None
     grade: Grade | None
+    customer_step: CustomerStep | None
+    met: frozenset[Milestone]
+    forced_past: frozenset[Milestone]
+    forced_count: int
+    stage_entered_at: datetime | None
+    closed_at: datetime | None
+    last_activity_at: datetime | None
     until: datetime | None = None
 
     def same(self, other: Segment) -> bool:
-        return (self.outcome, self.stage, self.value, self.grade) == (
-            other.outcome,
-            other.stage,
-            other.value,
-            other.grade,
+        return self.standing == other.standing
+
+    @property
+    def standing(self) -> tuple[object, ...]:
+        """Everything of the stretch but its bounds."""
+        return (
+            self.outcome,
+            self.stage,
+            self.value,
+            self.grade,
+            self.customer_step,
+            self.met,
+            self.forced_past,
+            self.forced_count,
+            self.stage_entered_at,
+            self.closed_at,
+            self.last_activity_at,
         )
+
+    def state(self) -> DealState:
+        """Just enough of a deal's state for its derived readings (alignment,
+        missing milestones, win probability) at this stretch."""
+        state = DealState(stage=self.stage, outcome=self.outcome, grade=self.grade)
+        state.customer_step = self.customer_step
+        for m in self.met:
+            state.milestones[m].met = True
+        for m in self.forced_past:
+            state.milestones[m].forced_past = True
+        return state
 
 
 @dataclass(slots=True)

@@ -31,11 +31,11 @@ from domain.process import (
     Kind,
     Person,
 )
-from domain.state import DealState
+from domain.state import DealState, Segment
 from domain.vocabulary import CustomerStep, Grade, Milestone, Outcome, Stage
 from projections.cells import money
 from projections.queries import days_between
-from projections.schema import AUDIT_TRAIL
+from projections.schema import AUDIT_TRAIL, PIPELINE, SEGMENTS
 from projections.store import ReadStore, as_json, as_moment
 from projections.views import standing
 
@@ -64,7 +64,6 @@ _VALUES = _named(VALUES)
 _CONTRACTS = {c.__name__ for c in CONTRACT_VALUES}
 _LATEST = sorted({*_OUTCOMES, *_EVIDENCE, *_VERDICTS, *_VALUES, *(c.__name__ for c in _FACTS)})
 _ACTIVITY = ev.ActivityHeld.__name__
-_FAR = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def _param(read: ReadStore, moment: datetime) -> Any:
@@ -171,8 +170,15 @@ def _details(read: ReadStore, known: datetime) -> dict[str, dict[str, Any]]:
 def pipeline_as_of(
     read: ReadStore, config: ProcessConfig, as_of: datetime, known_at: datetime | None
 ) -> list[dict[str, Any]]:
-    """Every deal opened by ``as_of`` (and recorded by ``known_at``), as it stood."""
-    known = known_at or _FAR
+    """Every deal opened by ``as_of`` (and recorded by ``known_at``), as it stood.
+
+    With everything known now, each deal's stretch of business time in
+    effect at ``as_of`` (``deal_segments``, kept by the projection from the
+    fold) holds its standing then; known at an earlier time, the standing is
+    worked out from the audit trail's two clocks."""
+    if known_at is None:
+        return _from_segments(read, config, as_of)
+    known = known_at
     params = [_param(read, as_of), _param(read, known), _param(read, known)]
     latest, people, stays = _latest(read, params), _people(read, params), _stays(read, params)
     static = _details(read, known)
@@ -252,3 +258,58 @@ def _state(facts: dict[str, Any], people: set[Milestone], stay: dict[str, Any]) 
     if graded in facts:
         state.grade = Grade(facts[graded][2]["grade"])
     return state
+
+
+def _from_segments(read: ReadStore, config: ProcessConfig, as_of: datetime) -> list[dict[str, Any]]:
+    """The pipeline as of a business time, from the stretches in effect then."""
+    tz, at = config.tz, _param(read, as_of)
+    rows = read.query(
+        "SELECT p.key, p.customer, p.title, p.owner, p.tender_expected, g.outcome, g.stage,"
+        " g.value, g.grade, g.customer_step, g.met_milestones, g.forced_past, g.forced_count,"
+        " g.stage_entered_at, g.closed_at, g.last_activity_at"
+        f" FROM {read.table(SEGMENTS)} g JOIN {read.table(PIPELINE)} p ON p.deal_id = g.deal_id"
+        " WHERE g.since <= %s AND (g.until IS NULL OR g.until > %s) ORDER BY p.key",
+        [at, at],
+    )
+    out = []
+    for r in rows:
+        stretch = Segment(
+            as_of,
+            Outcome(r["outcome"]),
+            Stage(r["stage"]),
+            None,
+            Grade(r["grade"]) if r["grade"] else None,
+            CustomerStep(r["customer_step"]) if r["customer_step"] else None,
+            _milestones(r["met_milestones"]),
+            _milestones(r["forced_past"]),
+            r["forced_count"],
+            None,
+            None,
+            None,
+        )
+        entered = as_moment(r["stage_entered_at"]).astimezone(tz)
+        closed = as_moment(r["closed_at"]) if r["closed_at"] is not None else None
+        activity = r["last_activity_at"]
+        out.append(
+            {
+                "key": r["key"],
+                "customer": r["customer"],
+                "title": r["title"],
+                "owner": r["owner"],
+                **standing(stretch.state(), config),
+                "forced_count": r["forced_count"],
+                "value": money(r["value"]),
+                "days_in_stage": days_between(entered, closed or as_of, tz),
+                "stage_entered_at": entered,
+                "tender_expected": r["tender_expected"],
+                "last_activity_at": as_moment(activity).astimezone(tz) if activity else None,
+            }
+        )
+    return out
+
+
+_MILESTONE_OF = {m.value: m for m in Milestone}
+
+
+def _milestones(text: str | None) -> frozenset[Milestone]:
+    return frozenset(_MILESTONE_OF[m] for m in (text or "").split(";") if m)

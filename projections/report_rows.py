@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.process import milestones_of
 from domain.state import DealState, Segment
-from domain.vocabulary import Milestone, Outcome
+from domain.vocabulary import MILESTONES, Milestone, Outcome
 from projections.cells import cents
 from projections.schema import CLOSINGS, EXITS, SEGMENTS
 
@@ -51,10 +51,22 @@ def segment_rows(deal: Deal) -> list[Row]:
                 stint=stint if is_open else None,
                 came_from=before,
                 went_to=after,
+                customer_step=s.customer_step.value if s.customer_step else None,
+                met_milestones=_ids(s.met),
+                forced_past=_ids(s.forced_past),
+                forced_count=s.forced_count,
+                stage_entered_at=s.stage_entered_at,
+                closed_at=s.closed_at,
+                last_activity_at=s.last_activity_at,
             )
         )
         before = s.outcome.value
     return rows
+
+
+def _ids(milestones: frozenset[Milestone]) -> str:
+    """Milestone ids in the process's order, ';'-joined."""
+    return ";".join(m.value for m in MILESTONES if m in milestones)
 
 
 def segment_at(state: DealState, moment: datetime) -> Segment:

@@ -15,7 +15,7 @@ PROJECTION = "reporting"
 #: The read models' version: raised whenever a table's columns or the way its
 #: rows are made changes. A store whose read models are of another version has
 #: them dropped and rebuilt from the first event on first use.
-VERSION = 4
+VERSION = 5
 #: Where each projection's version is kept.
 VERSION_TABLE = "salesflow_schema"
 #: The deals a projection could not project: each with the entry that failed and why.
@@ -255,8 +255,9 @@ LOSSES = Table(
 
 SEGMENTS = Table(
     "deal_segments",
-    "One row per stretch of business time in which a deal's outcome, stage, value and"
-    " grade stayed the same: the pipeline at any moment, for the reports.",
+    "One row per stretch of business time in which a deal's standing (outcome, stage,"
+    " value, grade, customer step, milestones, last activity) stayed the same: the"
+    " pipeline at any moment, for the reports and pipeline --as-of.",
     (
         ("deal_id", "text", "The deal's id."),
         ("key", "text", "The deal's business key."),
@@ -275,6 +276,17 @@ SEGMENTS = Table(
         ),
         ("came_from", "text", "The outcome of the stretch before; null for the first."),
         ("went_to", "text", "The outcome of the stretch after; null for the current one."),
+        (
+            "customer_step",
+            "text",
+            "The customer's procurement step observed by then; null if none.",
+        ),
+        ("met_milestones", "text", "The milestones met throughout the stretch, ';'-joined."),
+        ("forced_past", "text", "The milestones forced past by then, ';'-joined."),
+        ("forced_count", "int", "How many forced advances the deal had by then."),
+        ("stage_entered_at", "ts", "When the deal entered the stretch's stage."),
+        ("closed_at", "ts", "When it was lost, withdrawn or abandoned, if it was by then."),
+        ("last_activity_at", "ts", "Its latest activity by then; null if none."),
     ),
     ("deal_id", "segment"),
     by_key=False,

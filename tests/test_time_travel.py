@@ -151,3 +151,18 @@ def test_movement_through_the_cli(flow: Salesflow, tmp_path: Path) -> None:
     ]
     with pytest.raises(AssertionError):
         cli_json(flow, "movement", "--from", "2026-05-01", "--to", "2026-04-01")
+
+
+def test_pipeline_as_of_reads_the_same_from_the_stretches_and_from_the_audit_trail(
+    flow: Salesflow,
+) -> None:
+    # Known now, the pipeline as of a time is read from deal_segments; known at a
+    # time, from the audit trail's two clocks: known at the last recording, the
+    # two must agree in every column.
+    generate(flow.process, 5000, seed=8, batch=100)
+    read = flow.fresh()
+    last = max(e.recorded_at for es in queries.entries(read).values() for e in es)
+    for as_of in (t("2023-03-01"), t("2024-02-29T18:00"), t("2025-07-01"), t("2026-11-01")):
+        stretches = pipeline_as_of(read, flow.settings.config, as_of, None)
+        trail = pipeline_as_of(read, flow.settings.config, as_of, last)
+        assert stretches and stretches == trail, as_of
