@@ -9,7 +9,6 @@ up, then times each query several times and prints the medians and the ratio.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -19,7 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.rebuild import ensure_generated, flow_for, store_url
+from bench.rebuild import each_store, ensure_generated, flow_for, store_url
 from domain.times import now
 from projections import queries
 from projections.asof import pipeline_as_of
@@ -55,13 +54,7 @@ def measure(kind: str, events: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--stores", nargs="+", default=["sqlite", "postgresql"])
-    args = parser.parse_args()
-    for kind in args.stores:
-        for events in args.events:
-            measure(kind, events)
+    each_store(__doc__, measure)
 
 
 if __name__ == "__main__":

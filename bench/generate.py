@@ -11,14 +11,13 @@ bench_rp_N); a store that holds enough events already is kept.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.rebuild import ensure_generated, flow_for, store_url
+from bench.rebuild import each_store, ensure_generated, flow_for, store_url
 from projections.rebuild import rebuild
 
 
@@ -36,13 +35,7 @@ def make(kind: str, events: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--stores", nargs="+", default=["sqlite", "postgresql"])
-    args = parser.parse_args()
-    for kind in args.stores:
-        for events in args.events:
-            make(kind, events)
+    each_store(__doc__, make)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,6 +46,20 @@ def store_url(kind: str, events: int) -> str:
 
 def flow_for(url: str) -> Salesflow:
     return Salesflow(Settings.build(store=url, environ={"SALESFLOW_USER": "bench"}))
+
+
+def each_store(
+    doc: str | None, run: Callable[[str, int], None], events: Sequence[int] = (100_000, 1_000_000)
+) -> None:
+    """The benchmarks' command line: ``run(kind, events)`` for each store and
+    size of ``--stores`` and ``--events``."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--events", type=int, nargs="+", default=list(events))
+    parser.add_argument("--stores", nargs="+", default=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    for kind in args.stores:
+        for n in args.events:
+            run(kind, n)
 
 
 def ensure_generated(url: str, events: int) -> int:

@@ -131,6 +131,7 @@ def samples() -> dict[str, list[Step]]:
             {
                 "at": "2026-03-02",
                 "customer": "Shanxi Coking Co.",
+                "value": "1100000",
                 "title": "Compressor oil supply",
                 "owner": "li.wei",
             },
@@ -160,6 +161,7 @@ def samples() -> dict[str, list[Step]]:
             {
                 "at": "2026-02-01",
                 "customer": "Hebei Steel Works",
+                "value": "1000000",
                 "title": "Rolling-mill oils",
                 "owner": "xiao.zhang",
             },
@@ -192,6 +194,7 @@ def samples() -> dict[str, list[Step]]:
             {
                 "at": "2026-05-04",
                 "customer": "Gansu Cement Group",
+                "value": "650000",
                 "title": "Kiln gear oils",
                 "owner": "li.wei",
             },
@@ -208,6 +211,7 @@ def samples() -> dict[str, list[Step]]:
                 "approved_by": "director.chen",
             },
         ),
+        ("estimate", c.EstimateValue, {"at": "2026-08-20", "value": "720000"}),
         (
             "activity",
             c.HoldActivity,
@@ -222,6 +226,7 @@ def samples() -> dict[str, list[Step]]:
             {
                 "at": "2026-06-01",
                 "customer": "Inner Mongolia Mine",
+                "value": "400000",
                 "title": "Haul-truck engine oils",
                 "owner": "xiao.zhang",
             },
@@ -245,6 +250,7 @@ def samples() -> dict[str, list[Step]]:
             {
                 "at": "2026-04-01",
                 "customer": "Shandong Paper Mill",
+                "value": "300000",
                 "title": "Paper-machine circulating oils",
                 "owner": "li.wei",
             },

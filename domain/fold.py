@@ -112,7 +112,6 @@ def _segment(state: DealState, at: datetime) -> None:
         len(state.forced_advances),
         state.stays[-1].entered_at if state.stays else state.opened_at,
         state.outcome_at if state.outcome.is_closed else None,
-        state.activities[-1][0] if state.activities else None,
     )
     segments = state.segments
     if segments and segments[-1].same(now):

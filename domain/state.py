@@ -56,7 +56,7 @@ class MilestonePeriod:
 class Segment:
     """A stretch of business time in which the deal's standing stayed the
     same: its outcome, stage, value, grade, the customer's step, the
-    milestones met and forced past, its last activity. What the reports read
+    milestones met and forced past. What the reports read
     (the pipeline at any moment, its stints in the open pipeline, what a deal
     was worth then) and what ``pipeline --as-of`` reads."""
 
@@ -71,7 +71,6 @@ class Segment:
     forced_count: int
     stage_entered_at: datetime | None
     closed_at: datetime | None
-    last_activity_at: datetime | None
     until: datetime | None = None
 
     def same(self, other: Segment) -> bool:
@@ -91,7 +90,6 @@ class Segment:
             self.forced_count,
             self.stage_entered_at,
             self.closed_at,
-            self.last_activity_at,
         )
 
     def state(self) -> DealState:

@@ -266,10 +266,15 @@ def _from_segments(read: ReadStore, config: ProcessConfig, as_of: datetime) -> l
     rows = read.query(
         "SELECT p.key, p.customer, p.title, p.owner, p.tender_expected, g.outcome, g.stage,"
         " g.value, g.grade, g.customer_step, g.met_milestones, g.forced_past, g.forced_count,"
-        " g.stage_entered_at, g.closed_at, g.last_activity_at"
+        " g.stage_entered_at, g.closed_at, a.last_activity_at"
         f" FROM {read.table(SEGMENTS)} g JOIN {read.table(PIPELINE)} p ON p.deal_id = g.deal_id"
+        # The latest activity by then: activities change no stretch (they would
+        # make one of most entries), so they are read from the audit trail.
+        f" LEFT JOIN (SELECT deal_id, max(occurred_at) AS last_activity_at"
+        f" FROM {read.table(AUDIT_TRAIL)} WHERE event = '{_ACTIVITY}' AND occurred_at <= %s"
+        " AND NOT retracted GROUP BY deal_id) a ON a.deal_id = g.deal_id"
         " WHERE g.since <= %s AND (g.until IS NULL OR g.until > %s) ORDER BY p.key",
-        [at, at],
+        [at, at, at],
     )
     out = []
     for r in rows:
@@ -283,7 +288,6 @@ def _from_segments(read: ReadStore, config: ProcessConfig, as_of: datetime) -> l
             _milestones(r["met_milestones"]),
             _milestones(r["forced_past"]),
             r["forced_count"],
-            None,
             None,
             None,
         )

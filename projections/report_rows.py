@@ -57,7 +57,6 @@ def segment_rows(deal: Deal) -> list[Row]:
                 forced_count=s.forced_count,
                 stage_entered_at=s.stage_entered_at,
                 closed_at=s.closed_at,
-                last_activity_at=s.last_activity_at,
             )
         )
         before = s.outcome.value

@@ -15,7 +15,7 @@ PROJECTION = "reporting"
 #: The read models' version: raised whenever a table's columns or the way its
 #: rows are made changes. A store whose read models are of another version has
 #: them dropped and rebuilt from the first event on first use.
-VERSION = 5
+VERSION = 6
 #: Where each projection's version is kept.
 VERSION_TABLE = "salesflow_schema"
 #: The deals a projection could not project: each with the entry that failed and why.
@@ -256,8 +256,8 @@ LOSSES = Table(
 SEGMENTS = Table(
     "deal_segments",
     "One row per stretch of business time in which a deal's standing (outcome, stage,"
-    " value, grade, customer step, milestones, last activity) stayed the same: the"
-    " pipeline at any moment, for the reports and pipeline --as-of.",
+    " value, grade, customer step, milestones) stayed the same: the pipeline at any"
+    " moment, for the reports and pipeline --as-of.",
     (
         ("deal_id", "text", "The deal's id."),
         ("key", "text", "The deal's business key."),
@@ -286,7 +286,6 @@ SEGMENTS = Table(
         ("forced_count", "int", "How many forced advances the deal had by then."),
         ("stage_entered_at", "ts", "When the deal entered the stretch's stage."),
         ("closed_at", "ts", "When it was lost, withdrawn or abandoned, if it was by then."),
-        ("last_activity_at", "ts", "Its latest activity by then; null if none."),
     ),
     ("deal_id", "segment"),
     by_key=False,
