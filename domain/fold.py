@@ -24,6 +24,7 @@ from domain.state import (
     Segment,
     StageStay,
     Stakeholder,
+    Standing,
 )
 from domain.vocabulary import CustomerStep, Grade, Milestone, Outcome, Role, Stage
 
@@ -97,33 +98,32 @@ def apply_entry(state: DealState, entry: Entry[ev.DealEvent]) -> None:
 
 
 def _segment(state: DealState, at: datetime) -> None:
-    """End the deal's current segment at ``at`` if what it holds changed (a
+    """End the deal's current segment at ``at`` if its standing changed (a
     change at the very moment the segment began replaces it)."""
-    marks = state.milestones
-    now = Segment(
-        at,
+    stays = state.stays
+    key = Standing(
         state.outcome,
         state.stage,
-        state.value,
+        state.contract_value if state.contract_value is not None else state.estimated_value,
         state.grade,
         state.customer_step,
-        frozenset(m for m, status in marks.items() if status.met),
-        frozenset(m for m, status in marks.items() if status.forced_past),
+        state.met_set,
+        state.forced_set,
         len(state.forced_advances),
-        state.stays[-1].entered_at if state.stays else state.opened_at,
+        stays[-1].entered_at if stays else state.opened_at,
         state.outcome_at if state.outcome.is_closed else None,
     )
     segments = state.segments
-    if segments and segments[-1].same(now):
+    if segments and segments[-1].standing == key:
         return
     if segments and segments[-1].since == at:
         segments.pop()
-        if segments and segments[-1].same(now):
+        if segments and segments[-1].standing == key:
             segments[-1].until = None
             return
     if segments:
         segments[-1].until = at
-    segments.append(now)
+    segments.append(Segment(at, key))
 
 
 # -- what each event records of its own ----------------------------------------
@@ -208,6 +208,7 @@ def _forced(state: DealState, e: Entry[ev.StageForced]) -> None:
     missing = tuple(Milestone(m) for m in f.missing)
     for m in missing:
         state.milestones[m].forced_past = True
+    state.forced_set = state.forced_set.union(missing)
     state.forced_advances.append(
         ForcedAdvance(
             Stage(f.from_stage),
@@ -228,9 +229,11 @@ def _met(state: DealState, m: Milestone, e: Entry[Any], met: bool, how: str = ""
     status = state.milestones[m]
     if met and not status.met:
         status.met, status.at, status.seq = True, e.occurred_at, e.seq
+        state.met_set = state.met_set | {m}
         state.periods.append(MilestonePeriod(m, e.occurred_at, e.recorded_at, e.seq))
     elif not met and status.met:
         status.met, status.at, status.seq = False, None, None
+        state.met_set = state.met_set - {m}
         period = next(p for p in reversed(state.periods) if p.milestone is m)
         period.met_until, period.met_until_recorded = e.occurred_at, e.recorded_at
         period.ended_by_seq, period.ended_how = e.seq, how

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain import events as ev
 from domain.config import ProcessConfig
@@ -52,15 +52,10 @@ class MilestonePeriod:
     ended_how: str | None = None
 
 
-@dataclass(slots=True)
-class Segment:
-    """A stretch of business time in which the deal's standing stayed the
-    same: its outcome, stage, value, grade, the customer's step, the
-    milestones met and forced past. What the reports read
-    (the pipeline at any moment, its stints in the open pipeline, what a deal
-    was worth then) and what ``pipeline --as-of`` reads."""
+class Standing(NamedTuple):
+    """What a stretch of business time holds of the deal (compared as one
+    tuple: the fold asks after every entry whether it changed)."""
 
-    since: datetime
     outcome: Outcome
     stage: Stage
     value: Decimal | None
@@ -71,35 +66,29 @@ class Segment:
     forced_count: int
     stage_entered_at: datetime | None
     closed_at: datetime | None
+
+
+@dataclass(slots=True)
+class Segment:
+    """A stretch of business time in which the deal's standing stayed the
+    same: its outcome, stage, value, grade, the customer's step, the
+    milestones met and forced past. What the reports read (the pipeline at
+    any moment, its stints in the open pipeline, what a deal was worth then)
+    and what ``pipeline --as-of`` reads."""
+
+    since: datetime
+    standing: Standing
     until: datetime | None = None
-
-    def same(self, other: Segment) -> bool:
-        return self.standing == other.standing
-
-    @property
-    def standing(self) -> tuple[object, ...]:
-        """Everything of the stretch but its bounds."""
-        return (
-            self.outcome,
-            self.stage,
-            self.value,
-            self.grade,
-            self.customer_step,
-            self.met,
-            self.forced_past,
-            self.forced_count,
-            self.stage_entered_at,
-            self.closed_at,
-        )
 
     def state(self) -> DealState:
         """Just enough of a deal's state for its derived readings (alignment,
         missing milestones, win probability) at this stretch."""
-        state = DealState(stage=self.stage, outcome=self.outcome, grade=self.grade)
-        state.customer_step = self.customer_step
-        for m in self.met:
+        s = self.standing
+        state = DealState(stage=s.stage, outcome=s.outcome, grade=s.grade)
+        state.customer_step = s.customer_step
+        for m in s.met:
             state.milestones[m].met = True
-        for m in self.forced_past:
+        for m in s.forced_past:
             state.milestones[m].forced_past = True
         return state
 
@@ -214,6 +203,10 @@ class DealState:
     estimated_value: Decimal | None = None
     contract_value: Decimal | None = None
     segments: list[Segment] = field(default_factory=list)
+    #: The milestones met now, and those forced past (kept as they change, so
+    #: that each stretch's standing is had without looking at all ten).
+    met_set: frozenset[Milestone] = frozenset()
+    forced_set: frozenset[Milestone] = frozenset()
     version: int = 0
     applied: list[Entry[ev.DealEvent]] = field(default_factory=list)
     retracted: dict[int, Entry[ev.DealEvent]] = field(default_factory=dict)

@@ -31,7 +31,7 @@ from domain.process import (
     Kind,
     Person,
 )
-from domain.state import DealState, Segment
+from domain.state import DealState, Segment, Standing
 from domain.vocabulary import CustomerStep, Grade, Milestone, Outcome, Stage
 from projections.cells import money
 from projections.queries import days_between
@@ -280,16 +280,18 @@ def _from_segments(read: ReadStore, config: ProcessConfig, as_of: datetime) -> l
     for r in rows:
         stretch = Segment(
             as_of,
-            Outcome(r["outcome"]),
-            Stage(r["stage"]),
-            None,
-            Grade(r["grade"]) if r["grade"] else None,
-            CustomerStep(r["customer_step"]) if r["customer_step"] else None,
-            _milestones(r["met_milestones"]),
-            _milestones(r["forced_past"]),
-            r["forced_count"],
-            None,
-            None,
+            Standing(
+                Outcome(r["outcome"]),
+                Stage(r["stage"]),
+                None,
+                Grade(r["grade"]) if r["grade"] else None,
+                CustomerStep(r["customer_step"]) if r["customer_step"] else None,
+                _milestones(r["met_milestones"]),
+                _milestones(r["forced_past"]),
+                r["forced_count"],
+                None,
+                None,
+            ),
         )
         entered = as_moment(r["stage_entered_at"]).astimezone(tz)
         closed = as_moment(r["closed_at"]) if r["closed_at"] is not None else None

@@ -5,6 +5,7 @@ milestones. Made from the fold like every other read model."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from domain.process import milestones_of
@@ -27,23 +28,24 @@ def _days(start: datetime, end: datetime) -> float:
 
 
 def segment_rows(deal: Deal) -> list[Row]:
-    """One row per stretch of business time with the same outcome, stage,
-    value and grade; each open stretch numbered by its stint in the open
-    pipeline, and every stretch with the outcomes before and after it."""
-    segments, row = deal.state.segments, SEGMENTS.row
+    """One row per stretch of business time with the same standing; each
+    open stretch numbered by its stint in the open pipeline, and every
+    stretch with the outcomes before and after it."""
+    state, row = deal.state, SEGMENTS.row
+    standings = [s.standing for s in state.segments]
     rows, stint, before = [], 0, None
-    for n, s in enumerate(segments):
-        after = segments[n + 1].outcome.value if n + 1 < len(segments) else None
+    for n, (segment, s) in enumerate(zip(state.segments, standings, strict=True)):
+        after = standings[n + 1].outcome.value if n + 1 < len(standings) else None
         is_open = s.outcome is Outcome.open
-        if is_open and before != Outcome.open.value:
+        if is_open and before != "open":
             stint += 1
         rows.append(
             row(
                 deal_id=deal.deal_id,
-                key=deal.state.key,
+                key=state.key,
                 segment=n + 1,
-                since=s.since,
-                until=s.until,
+                since=segment.since,
+                until=segment.until,
                 outcome=s.outcome.value,
                 stage=s.stage.value,
                 value=cents(s.value),
@@ -63,6 +65,7 @@ def segment_rows(deal: Deal) -> list[Row]:
     return rows
 
 
+@cache
 def _ids(milestones: frozenset[Milestone]) -> str:
     """Milestone ids in the process's order, ';'-joined."""
     return ";".join(m.value for m in MILESTONES if m in milestones)
@@ -83,7 +86,7 @@ def closing_rows(deal: Deal) -> list[Row]:
     if state.outcome not in _CLOSED:
         return []
     assert state.opened_at is not None and state.outcome_at is not None
-    then = segment_at(state, state.outcome_at)
+    then = segment_at(state, state.outcome_at).standing
     return [
         CLOSINGS.row(
             deal_id=deal.deal_id,
