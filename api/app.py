@@ -111,6 +111,9 @@ def create_app(settings: Settings | None = None, follow: bool | None = None) -> 
     app.include_router(reads.router)
     app.include_router(reports.router)
     _service_routes(app)
+    from api import pages
+
+    pages.install(app)
     from fastapi_swagger import patch_fastapi
 
     patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False)
