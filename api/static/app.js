@@ -10,6 +10,8 @@
   function timeline(data) {
     var bars = data.stays.map(function (s) { return { x: [s.from, s.to], y: s.stage, how: s.how, skipped: s.skipped }; });
     var ticks = data.activities.map(function (t) { return { x: t, y: "activities" }; });
+    var times = data.stays.map(function (s) { return s.from; }).concat(data.stays.map(function (s) { return s.to; }), data.activities);
+    var pad = 2 * 86400000, lo = Math.min.apply(null, times) - pad, hi = Math.max.apply(null, times) + pad;
     return {
       data: {
         datasets: [
@@ -20,7 +22,7 @@
       options: {
         indexAxis: "y", responsive: true, maintainAspectRatio: false, parsing: { xAxisKey: "x", yAxisKey: "y" },
         scales: {
-          x: { type: "linear", ticks: { callback: function (v) { return day(v); }, maxTicksLimit: 6 } },
+          x: { type: "linear", min: lo, max: hi, beginAtZero: false, ticks: { callback: function (v) { return day(v); }, maxTicksLimit: 6 } },
           y: { type: "category", labels: data.stages.concat(["activities"]) }
         },
         plugins: { tooltip: { callbacks: { label: function (c) {
