@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from adapters.users import User
 from api.auth import runtime_of
-from api.pages import day_of, end_of, render, router, viewer
+from api.page_kit import day_of, end_of, render, router, viewer
 from domain.errors import NotYet, UnknownDeal
 from domain.process import STAGE_MILESTONES
 from domain.times import now
