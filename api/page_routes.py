@@ -40,6 +40,7 @@ def board(
     closed: bool = False,
     after: Annotated[str | None, Query(pattern=KEY_PATTERN)] = None,
 ) -> Response:
+    from projections import queries
     from projections.board import BoardFilter, cards, columns
 
     runtime = runtime_of(request)
@@ -52,7 +53,7 @@ def board(
     with runtime.fresh() as read:
         cols = columns(read, chosen)
         page, next_after = cards(
-            read, runtime.config, chosen, runtime.process.entries, now(), after
+            read, runtime.config, chosen, lambda keys: queries.histories(read, keys), now(), after
         )
         owners = sorted(
             {

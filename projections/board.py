@@ -3,10 +3,9 @@ value, and a page of cards, each an open deal with its risks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from domain.config import ProcessConfig
@@ -16,7 +15,7 @@ from domain.events import DealEvent
 from domain.fold import fold
 from domain.vocabulary import STAGES, Outcome
 from projections import queries
-from projections.cells import cents, money
+from projections.cells import money
 from projections.schema import PIPELINE
 from projections.store import ReadStore
 
@@ -54,22 +53,16 @@ def columns(read: ReadStore, chosen: BoardFilter) -> list[dict[str, Any]]:
     found = {
         r["stage"]: r
         for r in read.query(
-            f"SELECT stage, count(*) AS deals FROM {read.table(PIPELINE)}"
+            f"SELECT stage, count(*) AS deals, sum(value) AS value FROM {read.table(PIPELINE)}"
             f" WHERE {where} GROUP BY stage",
             params,
         )
     }
-    values: dict[str, Decimal] = {}
-    for r in read.query(
-        f"SELECT stage, value FROM {read.table(PIPELINE)} WHERE {where} AND value IS NOT NULL",
-        params,
-    ):
-        values[r["stage"]] = values.get(r["stage"], Decimal(0)) + (cents(r["value"]) or 0)
     return [
         {
             "stage": s.value,
             "deals": int(found[s.value]["deals"]) if s.value in found else 0,
-            "value": money(values.get(s.value, Decimal(0))),
+            "value": money(found[s.value]["value"] or 0) if s.value in found else money(0),
         }
         for s in STAGES
     ]
@@ -79,7 +72,7 @@ def cards(
     read: ReadStore,
     config: ProcessConfig,
     chosen: BoardFilter,
-    entries_of: Callable[[str], Sequence[Entry[DealEvent]]],
+    entries_of: Callable[[list[str]], dict[str, list[Entry[DealEvent]]]],
     now: datetime,
     after: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -94,12 +87,13 @@ def cards(
         params,
     )
     more = len(rows) > PAGE
+    histories = entries_of([r["key"] for r in rows[:PAGE]])
     out = []
     for raw in rows[:PAGE]:
         row = queries.typed(PIPELINE, raw, config.tz)
         row["days_in_stage"] = queries.days_between(
             row["stage_entered_at"], row["closed_at"] or now, config.tz
         )
-        state = fold(entries_of(row["key"]))
+        state = fold(histories[row["key"]])
         out.append({**row, "risks": diagnose(state, config, now)["risks"]})
     return out, (out[-1]["key"] if more else None)

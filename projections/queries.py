@@ -114,6 +114,21 @@ def entries(read: ReadStore, key: str | None = None) -> dict[str, list[Entry[Dea
     return entries_by_deal(tuple(r.values()) for r in rows)
 
 
+def histories(read: ReadStore, keys: list[str]) -> dict[str, list[Entry[DealEvent]]]:
+    """Several deals' histories from the audit trail in one query, by key."""
+    if not keys:
+        return {}
+    ids = {str(deal_id(k)): k for k in keys}
+    marks = ", ".join("%s" for _ in ids)
+    rows = read.query(
+        f"SELECT {ENTRY_COLUMNS} FROM {read.table(AUDIT_TRAIL)}"
+        f" WHERE deal_id IN ({marks}) ORDER BY deal_id, seq",
+        list(ids),
+    )
+    found = entries_by_deal(tuple(r.values()) for r in rows)
+    return {ids[d]: found.get(d, []) for d in ids}
+
+
 def table_rows(read: ReadStore, table: Table, tz: ZoneInfo) -> list[dict[str, Any]]:
     """A whole read model, ordered by its key."""
     order = ", ".join(("key", *table.key[1:]))
