@@ -19,6 +19,7 @@ from projections.schema import (
     PROJECTION,
     QUARANTINE_SQL,
     QUARANTINE_TABLE,
+    RETIRED,
     TABLES,
     TRACKING_TABLE,
     VERSION,
@@ -128,7 +129,14 @@ class PostgresReadStore(ReadStore):
     def _upgrade(self) -> None:
         """Read models of another version: the tables kept (with what users hung
         on them), their missing columns added, emptied, and the projection sent
-        back to the first event."""
+        back to the first event; our views dropped (made again after), and the
+        tables of earlier versions that are no more."""
+        from projections.report_views import drop_views_sql
+
+        for sql in drop_views_sql(self.qualified):
+            self.conn.execute(sql)
+        for retired in RETIRED:
+            self.conn.execute(f"DROP TABLE IF EXISTS {self.qualified(retired)}")
         for t in TABLES:
             if self.conn.execute("SELECT to_regclass(%s)", (self.table(t),)).fetchone() == (None,):
                 continue

@@ -1,6 +1,6 @@
 """The rows of the read models the reports read (shared/reports.md): a deal's
-stretches of business time, its closing, and how it left each stage's
-milestones. Made from the fold like every other read model."""
+stretches of business time and its closing. Made from the fold like every
+other read model."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from domain.process import milestones_of
 from domain.state import DealState, Segment
 from domain.vocabulary import MILESTONES, Milestone, Outcome
 from projections.cells import cents
-from projections.schema import CLOSINGS, EXITS, SEGMENTS
+from projections.schema import CLOSINGS, SEGMENTS
 
 if TYPE_CHECKING:
     from projections.rows import Deal
@@ -101,36 +100,3 @@ def closing_rows(deal: Deal) -> list[Row]:
             cycle_days=_days(state.opened_at, state.outcome_at),
         )
     ]
-
-
-def met_at(state: DealState, milestone: Milestone, moment: datetime) -> bool:
-    """Whether a milestone was met at a business time (by what is known now)."""
-    return any(
-        p.milestone is milestone
-        and p.met_from <= moment
-        and (p.met_until is None or p.met_until > moment)
-        for p in state.periods
-    )
-
-
-def exit_rows(deal: Deal) -> list[Row]:
-    """One row per milestone of each stage the deal left by advance or force."""
-    state, rows = deal.state, []
-    for stay in state.stays:
-        if stay.left_how not in ("advanced", "forced") or stay.left_at is None:
-            continue
-        for m in milestones_of(stay.stage):
-            forced = m in stay.skipped
-            rows.append(
-                EXITS.row(
-                    deal_id=deal.deal_id,
-                    key=state.key,
-                    milestone=m.value,
-                    stage=stay.stage.value,
-                    left_at=stay.left_at,
-                    left_how=stay.left_how,
-                    met=not forced and met_at(state, m, stay.left_at),
-                    forced_past=forced,
-                )
-            )
-    return rows

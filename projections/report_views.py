@@ -13,8 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from domain.vocabulary import MILESTONES, STAGES
-from projections.schema import CLOSINGS, EXITS, LOSSES, PIPELINE, SEGMENTS, STAGE_HISTORY, Table
+from domain.process import STAGE_MILESTONES
+from domain.vocabulary import MILESTONES as MILESTONE_IDS
+from domain.vocabulary import STAGES
+from projections.schema import (
+    CLOSINGS,
+    LOSSES,
+    MILESTONES,
+    PIPELINE,
+    SEGMENTS,
+    STAGE_HISTORY,
+    Table,
+)
 
 
 def _order(column: str, names: tuple[str, ...]) -> str:
@@ -23,7 +33,6 @@ def _order(column: str, names: tuple[str, ...]) -> str:
 
 
 _STAGE_ORDER = _order("s.stage", tuple(s.value for s in STAGES))
-_MILESTONE_ORDER = _order("x.milestone", tuple(m.value for m in MILESTONES))
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,8 @@ class View:
 
     def sql(self, table: Callable[[Table], str]) -> str:
         names = {
-            t.name: table(t) for t in (PIPELINE, STAGE_HISTORY, LOSSES, SEGMENTS, CLOSINGS, EXITS)
+            t.name: table(t)
+            for t in (PIPELINE, STAGE_HISTORY, LOSSES, SEGMENTS, CLOSINGS, MILESTONES)
         }
         return self.select.format(**names)
 
@@ -72,16 +82,42 @@ WIN_RATES = View(
 FROM {deal_closings} c WHERE c.outcome IN ('won', 'lost', 'withdrawn')""",
 )
 
+
+def _discipline() -> str:
+    """The milestones whose discipline win-rates measures, each with its
+    stage and order, as a table of constants (one SELECT per row: both
+    dialects read it)."""
+    rows = [
+        (stage.value, m.value, n)
+        for n, m in enumerate(MILESTONE_IDS, 1)
+        for stage, ms in STAGE_MILESTONES.items()
+        if m in ms and stage is not STAGES[-1] and m.value != "contract_signed"
+    ]
+    return " UNION ALL ".join(
+        f"SELECT '{stage}' AS stage, '{m}' AS milestone, {n} AS milestone_order"
+        for stage, m, n in rows
+    )
+
+
+_SKIPPED = "(';' || COALESCE(s.skipped_milestones, '') || ';') LIKE ('%;' || x.milestone || ';%')"
+
 WIN_RATES_BY_MILESTONE = View(
     "report_win_rates_by_milestone",
     "One row per deal won, lost or withdrawn and milestone of a stage it left"
     " (contract_signed aside): met or forced_past (1 or 0) when it left; window on closed_at.",
-    f"""SELECT x.deal_id, x.key, c.owner, x.milestone, {_MILESTONE_ORDER} AS milestone_order,
-  x.stage, x.left_how, CASE WHEN x.met THEN 1 ELSE 0 END AS met,
-  CASE WHEN x.forced_past THEN 1 ELSE 0 END AS forced_past,
+    f"""SELECT s.deal_id, s.key, c.owner, x.milestone, x.milestone_order, s.stage, s.left_how,
+  CASE WHEN {_SKIPPED} THEN 0
+       WHEN EXISTS (SELECT 1 FROM {{milestones}} p WHERE p.deal_id = s.deal_id
+                    AND p.milestone = x.milestone AND p.met AND NOT p.retracted
+                    AND p.met_from <= s.left_at
+                    AND (p.met_until IS NULL OR p.met_until > s.left_at)) THEN 1
+       ELSE 0 END AS met,
+  CASE WHEN {_SKIPPED} THEN 1 ELSE 0 END AS forced_past,
   CASE WHEN c.outcome = 'won' THEN 1 ELSE 0 END AS won, c.closed_at
-FROM {{milestone_exits}} x JOIN {{deal_closings}} c ON c.deal_id = x.deal_id
-WHERE c.outcome IN ('won', 'lost', 'withdrawn') AND x.milestone <> 'contract_signed'""",
+FROM {{stage_history}} s
+JOIN ({_discipline()}) x ON x.stage = s.stage
+JOIN {{deal_closings}} c ON c.deal_id = s.deal_id
+WHERE s.left_how IN ('advanced', 'forced') AND c.outcome IN ('won', 'lost', 'withdrawn')""",
 )
 
 VELOCITY = View(

@@ -27,11 +27,10 @@ from domain.process import stage_of
 from domain.state import DealState, MilestonePeriod
 from domain.vocabulary import MILESTONES, Milestone, Outcome
 from projections.cells import cents
-from projections.report_rows import closing_rows, exit_rows, segment_rows
+from projections.report_rows import closing_rows, segment_rows
 from projections.schema import (
     AUDIT_TRAIL,
     CLOSINGS,
-    EXITS,
     LOSSES,
     PIPELINE,
     SEGMENTS,
@@ -330,7 +329,6 @@ MAKERS: dict[Table, Maker] = {
     LOSSES: loss_rows,
     SEGMENTS: segment_rows,
     CLOSINGS: closing_rows,
-    EXITS: exit_rows,
 }
 if set(MAKERS) != set(TABLES):
     raise TypeError("every table of schema.TABLES needs its maker of rows in MAKERS")

@@ -15,7 +15,7 @@ PROJECTION = "reporting"
 #: The read models' version: raised whenever a table's columns or the way its
 #: rows are made changes. A store whose read models are of another version has
 #: them dropped and rebuilt from the first event on first use.
-VERSION = 6
+VERSION = 7
 #: Where each projection's version is kept.
 VERSION_TABLE = "salesflow_schema"
 #: The deals a projection could not project: each with the entry that failed and why.
@@ -27,6 +27,8 @@ QUARANTINE_SQL = (
 TRACKING_TABLE = "salesflow_tracking"
 #: A rebuild writes into tables of this suffix, then swaps them in at once.
 SHADOW = "__rebuild"
+#: Tables of earlier versions that are no more: dropped at the upgrade.
+RETIRED = ("milestone_exits",)
 
 
 @dataclass(frozen=True)
@@ -309,24 +311,6 @@ CLOSINGS = Table(
     ("deal_id",),
 )
 
-EXITS = Table(
-    "milestone_exits",
-    "One row per deal and milestone of a stage the deal left (by advance or force):"
-    " whether the milestone was met when it left, or forced past.",
-    (
-        ("deal_id", "text", "The deal's id."),
-        ("key", "text", "The deal's business key."),
-        ("milestone", "text", "The milestone's id."),
-        ("stage", "text", "The stage the milestone belongs to, which the deal left."),
-        ("left_at", "ts", "When the deal left the stage (business time)."),
-        ("left_how", "text", "advanced or forced."),
-        ("met", "bool", "Whether the milestone was met when the deal left the stage."),
-        ("forced_past", "bool", "Whether the forced advance out of the stage skipped it."),
-    ),
-    ("deal_id", "milestone"),
-    by_key=False,
-)
-
 TABLES: tuple[Table, ...] = (
     PIPELINE,
     STAGE_HISTORY,
@@ -335,7 +319,6 @@ TABLES: tuple[Table, ...] = (
     LOSSES,
     SEGMENTS,
     CLOSINGS,
-    EXITS,
 )
 
 

@@ -19,6 +19,7 @@ from projections.schema import (
     PROJECTION,
     QUARANTINE_SQL,
     QUARANTINE_TABLE,
+    RETIRED,
     TABLES,
     TRACKING_TABLE,
     VERSION,
@@ -126,7 +127,14 @@ class SQLiteReadStore(ReadStore):
     def _upgrade(self) -> None:
         """Read models of another version: the tables kept (what users hung on
         them too), their missing columns added, emptied, and the projection
-        sent back to the first event."""
+        sent back to the first event; our views dropped (made again after), and
+        the tables of earlier versions that are no more."""
+        from projections.report_views import drop_views_sql
+
+        for sql in drop_views_sql(self.qualified):
+            self.conn.execute(sql)
+        for retired in RETIRED:
+            self.conn.execute(f"DROP TABLE IF EXISTS {retired}")
         for t in TABLES:
             have = [r[1] for r in self.conn.execute(f"PRAGMA table_info({t.name})")]
             if not have:

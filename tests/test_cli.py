@@ -235,7 +235,6 @@ def test_projections_status_rebuild_run_and_export(sf: Sf, tmp_path: Path) -> No
         "deal_closings.csv",
         "deal_segments.csv",
         "losses.csv",
-        "milestone_exits.csv",
         "milestones.csv",
         "pipeline.csv",
         "stage_history.csv",
