@@ -133,6 +133,10 @@ class PostgresShadowTables(ShadowTables):
                 " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
                 (name, position),
             )
+        # Tables swapped in have no statistics yet: without them the planner
+        # reads a whole table where an index would find a few rows.
+        for t in TABLES:
+            self.store.conn.execute(f"ANALYZE {self.store.table(t)}")
 
     def _drop_views(self) -> bool:
         """Drop the report views, so that they do not pin the tables to the
