@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.generate import make
 from bench.rebuild import each_store, store_url
+from projections.reports import REPORTS
 from tests.live_server import salesflow, serving
 
 WINDOW = "from=2024-11-01&to=2026-10-31"
@@ -53,17 +54,8 @@ def measure(kind: str, events: int) -> None:
         )
         rows = client.get("/pipeline?limit=5000&outcome=open").json()
         key = max(rows, key=lambda r: r["forced_count"])["key"]  # a deal with a story
-        reports = [
-            f"/reports/{n}?{WINDOW}"
-            for n in (
-                "funnel",
-                "win-rates",
-                "time-in-stage",
-                "velocity",
-                "losses-by-stage",
-                "waterfall",
-            )
-        ] + [f"/reports/velocity?{WINDOW}&by_owner=true"]
+        reports = [f"/reports/{n}?{WINDOW}" for n in REPORTS]
+        reports.append(f"/reports/velocity?{WINDOW}&by_owner=true")
         pairs = {
             "board": (
                 ["/app/"],

@@ -68,8 +68,15 @@ def _sign_in(browser: Any, served: tuple[Served, str]) -> str:
     server, token = served
     browser.get(f"{server.url}/app/")
     if "/app/login" in browser.current_url:
+        from selenium.webdriver.support.ui import WebDriverWait
+
         browser.find_element(By.ID, "token").send_keys(token)
         browser.find_element(By.CSS_SELECTOR, "form.login button").click()
+        # The click returns before the redirect has loaded the board.
+        WebDriverWait(browser, 20).until(lambda b: "/app/login" not in b.current_url)
+        WebDriverWait(browser, 20).until(
+            lambda b: b.execute_script("return document.readyState") == "complete"
+        )
     return server.url
 
 
@@ -133,10 +140,10 @@ def test_the_replay_moves_with_the_arrow_keys_and_the_url_follows(
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.ARROW_RIGHT)
     WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith("step=3"))
-    assert browser.find_element(By.ID, "position").text == "3"
+    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "position").text == "3")
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
     WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith("step=2"))
-    assert browser.find_element(By.ID, "position").text == "2"
+    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "position").text == "2")
 
 
 def test_the_reports_page_draws_its_charts_with_no_error(
