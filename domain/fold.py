@@ -104,7 +104,7 @@ def _segment(state: DealState, at: datetime) -> None:
     key = Standing(
         state.outcome,
         state.stage,
-        state.contract_value if state.contract_value is not None else state.estimated_value,
+        state.value,
         state.grade,
         state.customer_step,
         state.met_set,

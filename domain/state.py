@@ -67,6 +67,17 @@ class Standing(NamedTuple):
     stage_entered_at: datetime | None
     closed_at: datetime | None
 
+    def state(self) -> DealState:
+        """Just enough of a deal's state for its derived readings (alignment,
+        missing milestones, win probability) at this stretch."""
+        state = DealState(stage=self.stage, outcome=self.outcome, grade=self.grade)
+        state.customer_step = self.customer_step
+        for m in self.met:
+            state.milestones[m].met = True
+        for m in self.forced_past:
+            state.milestones[m].forced_past = True
+        return state
+
 
 @dataclass(slots=True)
 class Segment:
@@ -79,18 +90,6 @@ class Segment:
     since: datetime
     standing: Standing
     until: datetime | None = None
-
-    def state(self) -> DealState:
-        """Just enough of a deal's state for its derived readings (alignment,
-        missing milestones, win probability) at this stretch."""
-        s = self.standing
-        state = DealState(stage=s.stage, outcome=s.outcome, grade=s.grade)
-        state.customer_step = s.customer_step
-        for m in s.met:
-            state.milestones[m].met = True
-        for m in s.forced_past:
-            state.milestones[m].forced_past = True
-        return state
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ the process table, as the fold reads it: the two cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from domain import events as ev
@@ -31,12 +31,12 @@ from domain.process import (
     Kind,
     Person,
 )
-from domain.state import DealState, Segment, Standing
+from domain.state import DealState, Standing
 from domain.vocabulary import CustomerStep, Grade, Milestone, Outcome, Stage
 from projections.cells import money
 from projections.queries import days_between
 from projections.schema import AUDIT_TRAIL, PIPELINE, SEGMENTS
-from projections.store import ReadStore, as_json, as_moment
+from projections.store import ReadStore, as_json, as_moment, as_param
 from projections.views import standing
 
 T = TypeVar("T")
@@ -64,10 +64,6 @@ _VALUES = _named(VALUES)
 _CONTRACTS = {c.__name__ for c in CONTRACT_VALUES}
 _LATEST = sorted({*_OUTCOMES, *_EVIDENCE, *_VERDICTS, *_VALUES, *(c.__name__ for c in _FACTS)})
 _ACTIVITY = ev.ActivityHeld.__name__
-
-
-def _param(read: ReadStore, moment: datetime) -> Any:
-    return moment if read.dialect == "postgresql" else moment.astimezone(UTC).isoformat()
 
 
 def _visible(read: ReadStore) -> str:
@@ -147,7 +143,7 @@ def _details(read: ReadStore, known: datetime) -> dict[str, dict[str, Any]]:
     """Per deal, its details as known at ``known``: those it was opened with,
     put right by the corrections recorded by then (in every view of business
     time, as the fold puts them)."""
-    k = _param(read, known)
+    k = as_param(read.dialect, known)
     rows = read.query(
         f"SELECT deal_id, event, data FROM {read.table(AUDIT_TRAIL)}"
         f" WHERE event IN {_in(_DETAILS)} AND recorded_at <= %s"
@@ -179,7 +175,11 @@ def pipeline_as_of(
     if known_at is None:
         return _from_segments(read, config, as_of)
     known = known_at
-    params = [_param(read, as_of), _param(read, known), _param(read, known)]
+    params = [
+        as_param(read.dialect, as_of),
+        as_param(read.dialect, known),
+        as_param(read.dialect, known),
+    ]
     latest, people, stays = _latest(read, params), _people(read, params), _stays(read, params)
     static = _details(read, known)
     opened = ev.Opened.__name__
@@ -242,27 +242,28 @@ def _value(facts: dict[str, Any]) -> str | None:
 def _state(facts: dict[str, Any], people: set[Milestone], stay: dict[str, Any]) -> DealState:
     """Just enough of a ``DealState`` for its derived readings (alignment,
     missing milestones, win probability) to apply unchanged."""
-    state = DealState(stage=stay["stage"])
     met = set(people) | {m for event, m in _EVIDENCE.items() if event in facts}
     # A verdict's field is ``passed`` (``domain.events.Verdict``).
     met |= {m for event, m in _VERDICTS.items() if event in facts and facts[event][2]["passed"]}
-    for m in met:
-        state.milestones[m].met = True
-    for m in (m for skipped in stay["forced"] for m in skipped):
-        state.milestones[m].forced_past = True
     outcomes = [(facts[e][0], facts[e][1], o) for e, o in _OUTCOMES.items() if e in facts]
-    state.outcome = max(outcomes)[2] if outcomes else Outcome.open
     step, graded = ev.CustomerStepObserved.__name__, ev.Graded.__name__
-    if step in facts:
-        state.customer_step = CustomerStep(facts[step][2]["step"])
-    if graded in facts:
-        state.grade = Grade(facts[graded][2]["grade"])
-    return state
+    return Standing(
+        max(outcomes)[2] if outcomes else Outcome.open,
+        stay["stage"],
+        None,
+        Grade(facts[graded][2]["grade"]) if graded in facts else None,
+        CustomerStep(facts[step][2]["step"]) if step in facts else None,
+        frozenset(met),
+        frozenset(m for skipped in stay["forced"] for m in skipped),
+        len(stay["forced"]),
+        None,
+        None,
+    ).state()
 
 
 def _from_segments(read: ReadStore, config: ProcessConfig, as_of: datetime) -> list[dict[str, Any]]:
     """The pipeline as of a business time, from the stretches in effect then."""
-    tz, at = config.tz, _param(read, as_of)
+    tz, at = config.tz, as_param(read.dialect, as_of)
     rows = read.query(
         "SELECT p.key, p.customer, p.title, p.owner, p.tender_expected, g.outcome, g.stage,"
         " g.value, g.grade, g.customer_step, g.met_milestones, g.forced_past, g.forced_count,"
@@ -278,20 +279,17 @@ def _from_segments(read: ReadStore, config: ProcessConfig, as_of: datetime) -> l
     )
     out = []
     for r in rows:
-        stretch = Segment(
-            as_of,
-            Standing(
-                Outcome(r["outcome"]),
-                Stage(r["stage"]),
-                None,
-                Grade(r["grade"]) if r["grade"] else None,
-                CustomerStep(r["customer_step"]) if r["customer_step"] else None,
-                _milestones(r["met_milestones"]),
-                _milestones(r["forced_past"]),
-                r["forced_count"],
-                None,
-                None,
-            ),
+        standing_then = Standing(
+            Outcome(r["outcome"]),
+            Stage(r["stage"]),
+            None,
+            Grade(r["grade"]) if r["grade"] else None,
+            CustomerStep(r["customer_step"]) if r["customer_step"] else None,
+            _milestones(r["met_milestones"]),
+            _milestones(r["forced_past"]),
+            r["forced_count"],
+            None,
+            None,
         )
         entered = as_moment(r["stage_entered_at"]).astimezone(tz)
         closed = as_moment(r["closed_at"]) if r["closed_at"] is not None else None
@@ -302,7 +300,7 @@ def _from_segments(read: ReadStore, config: ProcessConfig, as_of: datetime) -> l
                 "customer": r["customer"],
                 "title": r["title"],
                 "owner": r["owner"],
-                **standing(stretch.state(), config),
+                **standing(standing_then.state(), config),
                 "forced_count": r["forced_count"],
                 "value": money(r["value"]),
                 "days_in_stage": days_between(entered, closed or as_of, tz),

@@ -90,10 +90,7 @@ def cards(
     histories = entries_of([r["key"] for r in rows[:PAGE]])
     out = []
     for raw in rows[:PAGE]:
-        row = queries.typed(PIPELINE, raw, config.tz)
-        row["days_in_stage"] = queries.days_between(
-            row["stage_entered_at"], row["closed_at"] or now, config.tz
-        )
+        row = queries.pipeline_row(raw, config.tz, now)
         state = fold(histories[row["key"]])
         out.append({**row, "risks": diagnose(state, config, now)["risks"]})
     return out, (out[-1]["key"] if more else None)

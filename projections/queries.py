@@ -70,14 +70,14 @@ def pipeline(
     sql = f"SELECT * FROM {read.table(PIPELINE)} WHERE {' AND '.join(where)} ORDER BY key"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    rows = read.query(sql, params)
-    result = []
-    for raw in rows:
-        row = typed(PIPELINE, raw, tz)
-        end = row["closed_at"] or as_of
-        row["days_in_stage"] = days_between(row["stage_entered_at"], end, tz)
-        result.append(row)
-    return result
+    return [pipeline_row(raw, tz, as_of) for raw in read.query(sql, params)]
+
+
+def pipeline_row(raw: dict[str, Any], tz: ZoneInfo, as_of: datetime) -> dict[str, Any]:
+    """A pipeline row as read, typed, with its ``days_in_stage`` at ``as_of``."""
+    row = typed(PIPELINE, raw, tz)
+    row["days_in_stage"] = days_between(row["stage_entered_at"], row["closed_at"] or as_of, tz)
+    return row
 
 
 def audit(read: ReadStore, tz: ZoneInfo, key: str) -> list[dict[str, Any]]:

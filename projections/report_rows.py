@@ -22,7 +22,8 @@ Row = tuple[Any, ...]
 _CLOSED = (Outcome.won, Outcome.lost, Outcome.withdrawn, Outcome.abandoned)
 
 
-def _days(start: datetime, end: datetime) -> float:
+def days(start: datetime, end: datetime) -> float:
+    """Days from one moment to another, to four decimals (every read model's durations)."""
     return round((end - start).total_seconds() / 86400, 4)
 
 
@@ -97,6 +98,6 @@ def closing_rows(deal: Deal) -> list[Row]:
             closed_at=state.outcome_at,
             grade=then.grade.value if then.grade else None,
             value=cents(then.value),
-            cycle_days=_days(state.opened_at, state.outcome_at),
+            cycle_days=days(state.opened_at, state.outcome_at),
         )
     ]

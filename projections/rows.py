@@ -27,7 +27,7 @@ from domain.process import stage_of
 from domain.state import DealState, MilestonePeriod
 from domain.vocabulary import MILESTONES, Milestone, Outcome
 from projections.cells import cents
-from projections.report_rows import closing_rows, segment_rows
+from projections.report_rows import closing_rows, days, segment_rows
 from projections.schema import (
     AUDIT_TRAIL,
     CLOSINGS,
@@ -85,10 +85,6 @@ def _ids(items: Sequence[Any]) -> str:
     return ";".join(str(getattr(i, "value", i)) for i in items)
 
 
-def _days(start: datetime, end: datetime) -> float:
-    return round((end - start).total_seconds() / 86400, 4)
-
-
 def pipeline_rows(deal: Deal) -> list[Row]:
     """One row per deal: where it stands."""
     state, config = deal.state, deal.config
@@ -142,7 +138,7 @@ def stay_rows(deal: Deal) -> list[Row]:
             left_seq=stay.left_seq,
             left_how=stay.left_how,
             skipped_milestones=_ids(stay.skipped),
-            duration_days=_days(stay.entered_at, stay.left_at) if stay.left_at else None,
+            duration_days=days(stay.entered_at, stay.left_at) if stay.left_at else None,
         )
         for n, stay in enumerate(state.stays, 1)
     ]

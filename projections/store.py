@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -43,6 +43,11 @@ ENTRY_COLUMNS = "deal_id, seq, event, occurred_at, recorded_at, actor, note, dat
 def as_moment(value: Any) -> datetime:
     """A time column's value (datetime on PostgreSQL, ISO text on SQLite)."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def as_param(dialect: str, moment: datetime) -> Any:
+    """A moment as a dialect compares it with a time column (SQLite keeps UTC ISO text)."""
+    return moment if dialect == "postgresql" else moment.astimezone(UTC).isoformat()
 
 
 def as_json(value: Any) -> Any:

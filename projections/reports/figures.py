@@ -6,12 +6,10 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from projections.cells import cents
-from projections.store import ReadStore
 
 #: The normal quantile of a two-sided 95 % interval.
 Z95 = 1.959963984540054
@@ -63,17 +61,3 @@ def mean(values: Sequence[float]) -> float | None:
 def total(values: Iterable[Any]) -> Decimal:
     """The sum of amounts, nulls as 0."""
     return sum((cents(v) or Decimal(0) for v in values), Decimal("0.00"))
-
-
-def param(read: ReadStore, moment: datetime) -> Any:
-    """A moment as the dialect compares it (SQLite keeps UTC ISO text)."""
-    from datetime import UTC
-
-    return moment if read.dialect == "postgresql" else moment.astimezone(UTC).isoformat()
-
-
-def moment(value: Any) -> datetime:
-    """A time column's value as an aware datetime, from either dialect."""
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))

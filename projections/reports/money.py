@@ -7,9 +7,9 @@ from typing import Any
 
 from projections.cells import cents, money
 from projections.report_views import VELOCITY, WATERFALL
-from projections.reports.figures import fraction, mean, moment, param, total
+from projections.reports.figures import fraction, mean, total
 from projections.reports.options import Window
-from projections.store import ReadStore
+from projections.store import ReadStore, as_moment, as_param
 
 
 def velocity(read: ReadStore, w: Window) -> dict[str, Any]:
@@ -18,7 +18,7 @@ def velocity(read: ReadStore, w: Window) -> dict[str, Any]:
     view = read.qualified(VELOCITY.name)
     owner = " AND owner = %s" if w.owner is not None else ""
     mine = [w.owner] if w.owner is not None else []
-    at = param(read, w.end)
+    at = as_param(read.dialect, w.end)
     open_ = read.query(
         f"SELECT owner, value FROM {view} WHERE fact = 'open' AND since <= %s"
         f" AND (until IS NULL OR until > %s){owner}",
@@ -27,7 +27,7 @@ def velocity(read: ReadStore, w: Window) -> dict[str, Any]:
     closed = read.query(
         f"SELECT owner, outcome, value, cycle_days FROM {view} WHERE fact = 'closed'"
         f" AND since >= %s AND since <= %s{owner}",
-        [param(read, w.start), at, *mine],
+        [as_param(read.dialect, w.start), at, *mine],
     )
     if not w.by_owner:
         return _velocity(open_, closed)
@@ -84,7 +84,11 @@ def waterfall(read: ReadStore, w: Window) -> dict[str, Any]:
         "SELECT deal_id, segment, since, until, outcome, value, stint, came_from, went_to"
         f" FROM {read.qualified(WATERFALL.name)} WHERE since <= %s"
         f" AND (until IS NULL OR until >= %s){owner} ORDER BY deal_id, segment",
-        [param(read, w.end), param(read, w.start), *([w.owner] if w.owner else [])],
+        [
+            as_param(read.dialect, w.end),
+            as_param(read.dialect, w.start),
+            *([w.owner] if w.owner else []),
+        ],
     )
     counts = {k: 0 for k in ("start", "end", *MOVES)}
     sums = {k: Decimal("0.00") for k in counts}
@@ -97,7 +101,7 @@ def waterfall(read: ReadStore, w: Window) -> dict[str, Any]:
     for r in rows:
         if r["outcome"] != "open":
             continue
-        since, until = moment(r["since"]), r["until"] and moment(r["until"])
+        since, until = as_moment(r["since"]), r["until"] and as_moment(r["until"])
         value = cents(r["value"]) or Decimal("0.00")
         if since < w.start:
             add("start", value)

@@ -9,9 +9,9 @@ from typing import Any
 from domain.process import MILESTONE_STAGE
 from domain.vocabulary import MILESTONES, STAGES, Grade, Milestone, Stage
 from projections.report_views import LOSSES_BY_STAGE, WIN_RATES, WIN_RATES_BY_MILESTONE
-from projections.reports.figures import param, rate
+from projections.reports.figures import rate
 from projections.reports.options import Window
-from projections.store import ReadStore
+from projections.store import ReadStore, as_param
 
 #: The milestones whose discipline win-rates measures: those of development
 #: to negotiation, signing aside (a signed deal is won: it would measure nothing).
@@ -24,7 +24,7 @@ _GRADES = (*(g.value for g in Grade), "ungraded")
 
 
 def _window(read: ReadStore, w: Window) -> tuple[str, list[Any]]:
-    params: list[Any] = [param(read, w.start), param(read, w.end)]
+    params: list[Any] = [as_param(read.dialect, w.start), as_param(read.dialect, w.end)]
     where = "closed_at >= %s AND closed_at <= %s"
     if w.owner is not None:
         where += " AND owner = %s"
@@ -110,7 +110,7 @@ def losses_by_stage(read: ReadStore, w: Window) -> dict[str, Any]:
         "SELECT stage, outcome, reason, count(*) AS deals, sum(price_fight) AS price_fights"
         f" FROM {read.qualified(LOSSES_BY_STAGE.name)}"
         " WHERE closed_at >= %s AND closed_at <= %s GROUP BY stage, outcome, reason",
-        [param(read, w.start), param(read, w.end)],
+        [as_param(read.dialect, w.start), as_param(read.dialect, w.end)],
     )
     order = {s.value: n for n, s in enumerate(STAGES)}
     found = sorted(

@@ -7,9 +7,9 @@ from typing import Any
 
 from domain.vocabulary import STAGES
 from projections.report_views import FUNNEL, TIME_IN_STAGE
-from projections.reports.figures import days, fraction, mean, moment, param, percentile
+from projections.reports.figures import days, fraction, mean, percentile
 from projections.reports.options import Window
-from projections.store import ReadStore
+from projections.store import ReadStore, as_moment, as_param
 
 
 def _filters(read: ReadStore, w: Window, params: list[Any]) -> str:
@@ -28,7 +28,7 @@ HOW = ("advanced", "forced", "closed", "open", "won")
 def funnel(read: ReadStore, w: Window) -> dict[str, Any]:
     """For the deals opened in the window, each stage in process order: how
     many entered it and how each left it, or is still there."""
-    params: list[Any] = [param(read, w.start), param(read, w.end)]
+    params: list[Any] = [as_param(read.dialect, w.start), as_param(read.dialect, w.end)]
     where = "opened_at >= %s AND opened_at <= %s" + _filters(read, w, params)
     counts: Counter[tuple[str, str]] = Counter()
     for r in read.query(
@@ -64,7 +64,7 @@ def time_in_stage(read: ReadStore, w: Window) -> dict[str, Any]:
     """Each stage: the days of the stays that ended in the window, and the
     age at its end of the stays still open then."""
     view = read.qualified(TIME_IN_STAGE.name)
-    params: list[Any] = [param(read, w.start), param(read, w.end)]
+    params: list[Any] = [as_param(read.dialect, w.start), as_param(read.dialect, w.end)]
     extra = _filters(read, w, params)
     ended: defaultdict[str, list[float]] = defaultdict(list)
     for r in read.query(
@@ -72,7 +72,7 @@ def time_in_stage(read: ReadStore, w: Window) -> dict[str, Any]:
         params,
     ):
         ended[r["stage"]].append(float(r["duration_days"]))
-    params = [param(read, w.end), param(read, w.end)]
+    params = [as_param(read.dialect, w.end), as_param(read.dialect, w.end)]
     extra = _filters(read, w, params)
     ages: defaultdict[str, list[float]] = defaultdict(list)
     for r in read.query(
@@ -80,7 +80,7 @@ def time_in_stage(read: ReadStore, w: Window) -> dict[str, Any]:
         f" WHERE entered_at <= %s AND (left_at IS NULL OR left_at > %s){extra}",
         params,
     ):
-        ages[r["stage"]].append((w.end - moment(r["entered_at"])).total_seconds() / 86400)
+        ages[r["stage"]].append((w.end - as_moment(r["entered_at"])).total_seconds() / 86400)
     rows = []
     for stage in STAGES:
         stays, open_ = sorted(ended[stage.value]), sorted(ages[stage.value])
