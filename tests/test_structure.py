@@ -133,3 +133,21 @@ def test_the_readme_gives_every_read_model_column_with_its_type_and_meaning() ->
         if f"| `{name}` | {kind} | {meaning} |" not in readme
     ]
     assert missing == []
+
+
+def test_every_package_is_installed_by_a_plain_pip_install() -> None:
+    # `pip install .` (the README's demo command) installs only the packages
+    # pyproject names: a subpackage left out worked in the editable install
+    # and failed at the first command of a plain one.
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(
+        tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(root).parts)
+        for top in ("domain", "adapters", "projections", "api", "cli")
+        for init in (root / top).rglob("__init__.py")
+    }
+    assert found <= listed, found - listed
