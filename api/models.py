@@ -31,6 +31,9 @@ class MilestoneState(_Doc):
     met: bool
     at: str | None
     forced_past: bool
+    verified: bool = Field(
+        description="False only for a milestone an imported history moved past with no evidence."
+    )
 
 
 class ForcedAdvance(_Doc):
@@ -108,6 +111,9 @@ class AuditRow(_Doc):
     data: dict[str, Any]
     retracted: bool
     note: str | None
+    source: str | None = Field(
+        description="The CRM an imported entry came from (salesforce, hubspot); null if none."
+    )
 
 
 class Written(_Doc):

@@ -28,6 +28,7 @@ class FunnelStage(_Doc):
     entered: int
     advanced: int
     forced: int
+    imported: int = Field(description="Left it by a CRM's imported stage change.")
     closed_here: int
     open_here: int
     won_here: int

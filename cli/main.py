@@ -129,13 +129,14 @@ def _register() -> None:
     from cli.coach import COMMANDS as COACH
     from cli.deal import deal
     from cli.demo import demo
+    from cli.imports import COMMANDS as IMPORTS
     from cli.reads import COMMANDS as READS
     from cli.replay import replay
     from cli.report import COMMANDS as REPORT
     from cli.serve import COMMANDS as SERVICE
 
     del moves, follow, show
-    for command in (deal, demo, replay, *READS, *REPORT, *COACH, *SERVICE):
+    for command in (deal, demo, replay, *READS, *REPORT, *IMPORTS, *COACH, *SERVICE):
         cli.add_command(command)
 
 

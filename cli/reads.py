@@ -126,6 +126,7 @@ def audit(flow: Salesflow, key: str, as_json: bool, as_csv: bool) -> None:
         "summary",
         "note",
         "retracted",
+        "source",
     )
     _emit(rows, d.AUDIT_COLUMNS, as_json, as_csv, short, _zone(flow))
 

@@ -57,6 +57,7 @@ def _print_deal(doc: dict[str, Any]) -> None:
     for m, st in doc["milestones"].items():
         mark = "x" if st["met"] else " "
         forced = "  (forced past)" if st["forced_past"] else ""
+        forced += "  (unverified: imported)" if not st["verified"] else ""
         say(f"    [{mark}] {m}{forced}")
     missing = ", ".join(doc["missing_milestones"]) or "none"
     say(f"  missing: {missing}")

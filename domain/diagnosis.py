@@ -52,6 +52,17 @@ def _forced_past(state: DealState, config: ProcessConfig, at: datetime) -> Risk 
     )
 
 
+def _unverified(state: DealState, config: ProcessConfig, at: datetime) -> Risk | None:
+    unverified = state.unverified
+    if not unverified:
+        return None
+    return Risk(
+        "unverified_milestones",
+        f"an imported history moved past {_ids(unverified)} with no evidence:"
+        " record the evidence, or the process cannot vouch for them",
+    )
+
+
 def _no_insider(state: DealState, config: ProcessConfig, at: datetime) -> Risk | None:
     if state.stage.number > Stage.entry.number and not state.is_met(Milestone.insider_found):
         return Risk(
@@ -191,6 +202,7 @@ def _failed_pursued(state: DealState, config: ProcessConfig, at: datetime) -> Ri
 
 _CHECKS = (
     _forced_past,
+    _unverified,
     _no_insider,
     _standard,
     _late_entry,

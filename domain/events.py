@@ -84,6 +84,9 @@ class Opened(DealEvent, Aggregate.Created):
     #: The first estimate of the deal's value, if given at the opening (events
     #: recorded before deals had a value carry none).
     value: str | None = None
+    #: The CRM it was imported from, and the source row (none when recorded here).
+    source: str | None = None
+    source_id: str | None = None
 
     def summary(self) -> str:
         valued = f", valued {self.value}" if self.value else ""
@@ -93,6 +96,9 @@ class Opened(DealEvent, Aggregate.Created):
 class ValueEstimated(DealEvent):
     TOPIC = "salesflow:Opportunity.ValueEstimated"
     value: str
+    #: The CRM it was imported from, and the source row (none when recorded here).
+    source: str | None = None
+    source_id: str | None = None
 
     def summary(self) -> str:
         return f"value estimated at {self.value}"
@@ -284,6 +290,35 @@ class StageForced(StageMoved):
             f"forced {self.from_stage} -> {self.to_stage} skipping"
             f" {_names(self.missing)} (approved by {self.approved_by}: {self.reason})"
         )
+
+
+class StageImported(StageMoved):
+    """A CRM recorded the stage change, passing no gate. ``unverified``: the
+    milestones of the stages it moved past that had no evidence then."""
+
+    TOPIC = "salesflow:Opportunity.StageImported"
+    unverified: list[str]
+    source: str
+    source_id: str
+
+    def summary(self) -> str:
+        past = f", unverified {_names(self.unverified)}" if self.unverified else ""
+        return f"imported from {self.source}: {self.from_stage} -> {self.to_stage}{past}"
+
+
+class OutcomeImported(DealEvent):
+    """A CRM recorded the deal closed, ``won`` or ``lost`` (with a loss reason)."""
+
+    TOPIC = "salesflow:Opportunity.OutcomeImported"
+    outcome: str
+    reason: str | None
+    unverified: list[str]
+    source: str
+    source_id: str
+
+    def summary(self) -> str:
+        why = f" on {self.reason}" if self.reason else ""
+        return f"imported from {self.source}: {self.outcome}{why}"
 
 
 class Lost(Reasoned):

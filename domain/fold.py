@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from domain import events as ev
+from domain import unverified
 from domain.entries import Entry
 from domain.process import STEPS, TIMELESS, WHILE_PRESENT, Kind, Meets, Person, Step
 from domain.state import (
@@ -208,6 +209,7 @@ def _forced(state: DealState, e: Entry[ev.StageForced]) -> None:
     missing = tuple(Milestone(m) for m in f.missing)
     for m in missing:
         state.milestones[m].forced_past = True
+        state.milestones[m].unverified = False  # forced past it here: the exception stands
     state.forced_set = state.forced_set.union(missing)
     state.forced_advances.append(
         ForcedAdvance(
@@ -222,6 +224,17 @@ def _forced(state: DealState, e: Entry[ev.StageForced]) -> None:
     )
 
 
+@_records(ev.StageImported)
+def _stage_imported(state: DealState, e: Entry[ev.StageImported]) -> None:
+    unverified.passed(state, e.fact.unverified)
+    unverified.moved_back(state, Stage(e.fact.from_stage), Stage(e.fact.to_stage))
+
+
+@_records(ev.OutcomeImported)
+def _outcome_imported(state: DealState, e: Entry[ev.OutcomeImported]) -> None:
+    unverified.passed(state, e.fact.unverified)
+
+
 # -- what the process table says each event does -----------------------------------
 
 
@@ -229,6 +242,7 @@ def _met(state: DealState, m: Milestone, e: Entry[Any], met: bool, how: str = ""
     status = state.milestones[m]
     if met and not status.met:
         status.met, status.at, status.seq = True, e.occurred_at, e.seq
+        status.unverified = False  # its evidence: verified
         state.met_set = state.met_set | {m}
         state.periods.append(MilestonePeriod(m, e.occurred_at, e.recorded_at, e.seq))
     elif not met and status.met:
@@ -324,11 +338,13 @@ def _move_effect(step: Step) -> _Apply:
     return move
 
 
-def _outcome_effect(outcome: Outcome) -> _Apply:
+def _outcome_effect(fixed: Outcome | None, member: str | None) -> _Apply:
     def decide(state: DealState, e: Entry[Any]) -> None:
         fact = e.fact
+        outcome = fixed if member is None else Outcome(getattr(fact, member))
+        assert outcome is not None
         state.outcome, state.outcome_at, state.outcome_seq = outcome, e.occurred_at, e.seq
-        state.outcome_reason = fact.reason if isinstance(fact, ev.Reasoned) else None
+        state.outcome_reason = getattr(fact, "reason", None)
         state.competitor = fact.competitor if isinstance(fact, ev.Lost) else None
         state.last_move_at = e.occurred_at
         if outcome.is_closed:
@@ -369,8 +385,8 @@ def _plan(step: Step) -> tuple[_Apply, ...]:
         plan.append(_milestone_effect(step))
     if step.kind is Kind.move:
         plan.append(_move_effect(step))
-    if step.outcome is not None:
-        plan.append(_outcome_effect(step.outcome))
+    if step.outcome is not None or step.outcome_from is not None:
+        plan.append(_outcome_effect(step.outcome, step.outcome_from))
     return tuple(plan)
 
 

@@ -15,7 +15,7 @@ from domain.process import (
     MOVES,
     NEEDS_STAGE,
     NOT_FORCEABLE,
-    OUTCOME_OF,
+    OUTCOME_EVENTS,
     STEP_OF,
     UNRETRACTABLE,
     Kind,
@@ -134,7 +134,7 @@ def retractable(s: DealState, entries: Sequence[Entry[DealEvent]], seq: int) -> 
         raise errors.CannotRetract(f"deal {s.key!r}: entry {seq} is already retracted")
     if fact in MOVES:
         _move_retractable(s, target)
-    if fact in OUTCOME_OF:
+    if fact in OUTCOME_EVENTS:
         if s.outcome_seq != seq:
             raise errors.CannotRetract(
                 f"deal {s.key!r}: only the latest outcome entry ({s.outcome_seq}) may be retracted"

@@ -23,6 +23,7 @@ from domain.entries import Entry, entry_of
 from domain.facts import DealFacts
 from domain.fold import apply_entry, fold
 from domain.guard import check, check_force, check_gate, check_text, not_future, retractable
+from domain.imports import DealImports
 from domain.process import COMMAND, STEP_OF, TIMELESS, Step
 from domain.state import DealState
 from domain.vocabulary import (
@@ -39,12 +40,12 @@ def deal_id(key: str) -> UUID:
     return uuid5(_NAMESPACE, key)
 
 
-class Opportunity(Aggregate, DealFacts):
+class Opportunity(Aggregate, DealFacts, DealImports):
     """A key-account deal moving through the six sales stages.
 
     The facts any stage accepts are recorded by the methods of ``DealFacts``;
     those that move the deal, bound to a stage or outcome, and corrections,
-    are recorded here."""
+    are recorded here; a CRM's history by those of ``DealImports``."""
 
     TOPIC = "salesflow:Opportunity"
 
@@ -76,18 +77,24 @@ class Opportunity(Aggregate, DealFacts):
     Abandoned = ev.Abandoned
     Nurtured = ev.Nurtured
     Reopened = ev.Reopened
+    StageImported = ev.StageImported
+    OutcomeImported = ev.OutcomeImported
     DetailsCorrected = ev.DetailsCorrected
     EntryRetracted = ev.EntryRetracted
 
     def __init__(self) -> None:
         self._entries: list[Entry[ev.DealEvent]] = []
         self._state: DealState | None = None
+        self._sources: set[str] = set()
 
     # -- state ------------------------------------------------------------
     def _take_in(self, event: ev.DealEvent) -> None:
         """Record a fact (runs at every replay: no checks here)."""
         entry = entry_of(event)
         self._entries.append(entry)
+        source_id = getattr(event, "source_id", None)
+        if source_id is not None:
+            self._sources.add(source_id)
         state = self._state
         if (
             state is not None
@@ -127,8 +134,10 @@ class Opportunity(Aggregate, DealFacts):
         by: str,
         note: str | None = None,
         value: Decimal | None = None,
+        source: tuple[str, str] | None = None,
     ) -> Opportunity:
-        """Open a deal in ``development``, with a first estimate of its value if given."""
+        """Open a deal in ``development``, with a first estimate of its value
+        if given; ``source``: the CRM and the row it was imported from."""
         not_future(at)
         check_text({"customer": customer, "title": title, "owner": owner, "by": by, "note": note})
         return cls._create(
@@ -143,6 +152,8 @@ class Opportunity(Aggregate, DealFacts):
             actor=by,
             note=note,
             value=str(value) if value is not None else None,
+            source=source[0] if source else None,
+            source_id=source[1] if source else None,
         )
 
     # -- the guard: where the process table accepts a command ---------------

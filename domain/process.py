@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from domain import events as ev
 from domain.vocabulary import STAGES, Milestone, Outcome, Stage
+from domain.work_items import WORK_ITEMS
 
 # -- 1. The stages and their key milestones (all required to leave the stage) --
 
@@ -31,54 +32,7 @@ NOT_FORCEABLE: dict[Stage, tuple[Milestone, ...]] = {
     Stage.negotiation: (Milestone.contract_signed,),
 }
 
-# -- 2. What each milestone asks of the salesperson (next actions, in order) --
-
-WORK_ITEMS: dict[Milestone, tuple[str, ...]] = {
-    Milestone.opportunity_assessed: (
-        "collect the six assessment elements (needs, schedule, budget, competition,"
-        " decision, priorities)",
-        "score the opportunity in the evaluation model",
-        "if it fails, abandon it or lower the contact level",
-    ),
-    Milestone.customer_graded: (
-        "estimate the time to close and the likelihood of closing",
-        "grade the customer A/B/C/D and plan the effort by grade",
-    ),
-    Milestone.insider_found: (
-        "confirm the project information",
-        "find an insider",
-        "through the insider learn the buying organisation, the roles and each"
-        " person's weight in the decision",
-    ),
-    Milestone.key_person_engaged: (
-        "identify the key persons in the decision",
-        "build a relationship with them and keep good relations with the other participants",
-        "aim to be short-listed",
-    ),
-    Milestone.standard_influenced: (
-        "show the product and solution (demo, company visit, reference-customer visit, proposal)",
-        "shape the customer's procurement standard around our strengths",
-    ),
-    Milestone.bid_submitted: (
-        "write the bid from the tender document",
-        "analyse cost and margin",
-        "set the price position",
-        "submit the bid or negotiate it",
-    ),
-    Milestone.contract_approved: (
-        "arrange an executive visit",
-        "negotiate the terms",
-        "get the contract approved",
-    ),
-    Milestone.contract_signed: ("sign the supply contract",),
-    Milestone.trial_evaluated: (
-        "deliver, run the trial and evaluate its results with the customer",
-    ),
-    Milestone.oil_analysis_followed_up: (
-        "follow up usage and oil analysis",
-        "build the long-term relationship",
-    ),
-}
+# -- 2. What each milestone asks of the salesperson: domain.work_items --------
 
 # -- 3. The write commands ------------------------------------------------------
 
@@ -127,6 +81,8 @@ class Step:
     was left). ``unmet_as``: why its milestone ended, when its verdict failed.
     ``value``: the fact's member that values the deal (an estimate, a bid's
     price; a won outcome's value is the contract's, which stands over them).
+    ``outcome_from``: the member naming the outcome of a fact that sets one of
+    several. ``imported``: a CRM's fact, kept with its source row.
     """
 
     command: str
@@ -143,6 +99,8 @@ class Step:
     once: bool = False
     unmet_as: str = ""
     value: str | None = None
+    outcome_from: str | None = None
+    imported: bool = False
 
     @property
     def stage_bound(self) -> bool:
@@ -283,6 +241,25 @@ STEPS: tuple[Step, ...] = (
         outcome=Outcome.open,
         counted_as="reopened",
     ),
+    # A CRM's history (shared/import.md): its stage changes move the stage
+    # without the gate, forward or back; its closings set won or lost.
+    Step(
+        "import-stage",
+        ev.StageImported,
+        OPEN,
+        kind=Kind.move,
+        counted_as="imported",
+        imported=True,
+    ),
+    Step(
+        "import-outcome",
+        ev.OutcomeImported,
+        OPEN,
+        kind=Kind.outcome,
+        outcome_from="outcome",
+        counted_as="imported",
+        imported=True,
+    ),
     # Corrections, in any stage and outcome.
     Step("correct", ev.DetailsCorrected, ANY_OUTCOME, kind=Kind.details),
     Step("retract", ev.EntryRetracted, ANY_OUTCOME, kind=Kind.correction),
@@ -294,10 +271,21 @@ STEPS: tuple[Step, ...] = (
 STEP_OF: dict[type[ev.DealEvent], Step] = {s.event: s for s in STEPS}
 #: Each command's step, by its command-line name.
 COMMAND: dict[str, Step] = {s.command: s for s in STEPS}
-#: Events that change the outcome, and the outcome they set.
+#: Events that change the outcome, and the outcome they set (an imported
+#: outcome names its own: ``outcome_of``).
 OUTCOME_OF: dict[type[ev.DealEvent], Outcome] = {
     s.event: s.outcome for s in STEPS if s.outcome is not None
 }
+#: Every event that changes the outcome.
+OUTCOME_EVENTS = tuple(s.event for s in STEPS if s.kind is Kind.outcome)
+#: Events whose outcome is one of their members, and the member.
+OUTCOME_MEMBER: dict[type[ev.DealEvent], str] = {
+    s.event: s.outcome_from for s in STEPS if s.outcome_from
+}
+#: The outcomes an imported outcome may set.
+IMPORTED_OUTCOMES = (Outcome.won, Outcome.lost)
+#: The CRM's facts.
+IMPORTED: tuple[type[ev.DealEvent], ...] = tuple(s.event for s in STEPS if s.imported)
 #: Events that move the stage.
 MOVES: tuple[type[ev.DealEvent], ...] = tuple(s.event for s in STEPS if s.kind is Kind.move)
 #: Events that meet their milestone outright, and the milestone.
@@ -336,6 +324,14 @@ CONTRACT_VALUES: tuple[type[ev.DealEvent], ...] = tuple(
 MILESTONE_STAGE: dict[Milestone, Stage] = {m: s for s, ms in STAGE_MILESTONES.items() for m in ms}
 
 
+def outcome_of(fact: ev.DealEvent) -> Outcome | None:
+    """The outcome an event sets, if it sets one."""
+    cls = type(fact)
+    if cls in OUTCOME_MEMBER:
+        return Outcome(getattr(fact, OUTCOME_MEMBER[cls]))
+    return OUTCOME_OF.get(cls)
+
+
 def milestones_of(stage: Stage) -> tuple[Milestone, ...]:
     """The key milestones required to leave ``stage``."""
     return STAGE_MILESTONES[stage]
@@ -369,8 +365,10 @@ def _check_tables() -> None:
             raise TypeError(f"{s.command}: met while present needs a person")
         if (s.kind is Kind.move) != issubclass(s.event, ev.StageMoved):
             raise TypeError(f"{s.command}: a stage move records a StageMoved event")
-        if (s.outcome is None) == (s.kind is Kind.outcome):
+        if (s.outcome is None and s.outcome_from is None) == (s.kind is Kind.outcome):
             raise TypeError(f"{s.command}: an outcome command names its outcome")
+        if s.outcome_from and s.outcome_from not in getattr(s.event, "__annotations__", {}):
+            raise TypeError(f"{s.command}: its outcome is a member of {s.event.__name__}")
         if s.value and s.value not in getattr(s.event, "__annotations__", {}):
             raise TypeError(f"{s.command}: its value is a member of {s.event.__name__}")
         if s.kind in (Kind.opening, Kind.move, Kind.outcome) and not s.counted_as:

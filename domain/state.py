@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -30,12 +31,19 @@ from domain.vocabulary import (
 
 @dataclass(slots=True)
 class MilestoneStatus:
-    """Whether a milestone is met now, since when, and whether it was forced past."""
+    """Whether a milestone is met now, since when, whether it was forced past,
+    and whether a CRM's history moved past it with no evidence (unverified)."""
 
     met: bool = False
     at: datetime | None = None
     seq: int | None = None
     forced_past: bool = False
+    unverified: bool = False
+
+    @property
+    def verified(self) -> bool:
+        """False only for a milestone an import moved past with no evidence."""
+        return not self.unverified
 
 
 @dataclass(slots=True)
@@ -254,6 +262,15 @@ class DealState:
         if self.expected_stage is not None:
             upto = max(upto, self.expected_stage.number)
         return tuple(m for st in STAGES[:upto] for m in self.unmet_of(st))
+
+    @property
+    def unverified(self) -> tuple[Milestone, ...]:
+        """Milestones an imported history moved past with no evidence yet."""
+        return tuple(m for m in MILESTONES if self.milestones[m].unverified)
+
+    def unmet_through(self, stages: Sequence[Stage]) -> list[Milestone]:
+        """The unmet milestones of ``stages``, in order."""
+        return [m for st in stages for m in self.unmet_of(st)]
 
     @property
     def skipped_unmet(self) -> tuple[Milestone, ...]:

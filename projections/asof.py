@@ -23,6 +23,7 @@ from domain.config import ProcessConfig
 from domain.process import (
     CONTRACT_VALUES,
     EVIDENCE,
+    OUTCOME_MEMBER,
     OUTCOME_OF,
     STEPS,
     VALUES,
@@ -47,6 +48,8 @@ def _named(table: Mapping[type[ev.DealEvent], T]) -> dict[str, T]:
 
 
 _OUTCOMES = _named(OUTCOME_OF)
+#: Outcomes that name their own (an imported one), and the member naming it.
+_OUTCOME_MEMBERS = _named(OUTCOME_MEMBER)
 _EVIDENCE = _named(EVIDENCE)
 _VERDICTS = _named(VERDICTS)
 _BRINGS = _named(WHILE_PRESENT)
@@ -62,7 +65,9 @@ _FACTS = (ev.Opened, ev.CustomerStepObserved, ev.Graded, ev.ActivityHeld)
 #: contract's standing over the others.
 _VALUES = _named(VALUES)
 _CONTRACTS = {c.__name__ for c in CONTRACT_VALUES}
-_LATEST = sorted({*_OUTCOMES, *_EVIDENCE, *_VERDICTS, *_VALUES, *(c.__name__ for c in _FACTS)})
+_LATEST = sorted(
+    {*_OUTCOMES, *_OUTCOME_MEMBERS, *_EVIDENCE, *_VERDICTS, *_VALUES, *(c.__name__ for c in _FACTS)}
+)
 _ACTIVITY = ev.ActivityHeld.__name__
 
 
@@ -208,7 +213,7 @@ def _row(
     as_of: datetime,
 ) -> dict[str, Any]:
     state = _state(facts, people, stay)
-    outcomes = [(facts[e][0], facts[e][1]) for e in _OUTCOMES if e in facts]
+    outcomes = [(facts[e][0], facts[e][1]) for e in (*_OUTCOMES, *_OUTCOME_MEMBERS) if e in facts]
     closed_at = max(outcomes)[0] if outcomes and state.outcome.is_closed else None
     tz = config.tz
     return {
@@ -246,6 +251,11 @@ def _state(facts: dict[str, Any], people: set[Milestone], stay: dict[str, Any]) 
     # A verdict's field is ``passed`` (``domain.events.Verdict``).
     met |= {m for event, m in _VERDICTS.items() if event in facts and facts[event][2]["passed"]}
     outcomes = [(facts[e][0], facts[e][1], o) for e, o in _OUTCOMES.items() if e in facts]
+    outcomes += [
+        (facts[e][0], facts[e][1], Outcome(facts[e][2][member]))
+        for e, member in _OUTCOME_MEMBERS.items()
+        if e in facts
+    ]
     step, graded = ev.CustomerStepObserved.__name__, ev.Graded.__name__
     return Standing(
         max(outcomes)[2] if outcomes else Outcome.open,

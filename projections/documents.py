@@ -56,6 +56,7 @@ AUDIT_COLUMNS = (
     "data",
     "retracted",
     "note",
+    "source",
 )
 LOSS_COLUMNS = (
     "key",

@@ -18,14 +18,16 @@ from domain.diagnosis import is_stalled
 from domain.entries import Entry
 from domain.events import DealEvent, EntryRetracted
 from domain.fold import fold
-from domain.process import OUTCOME_OF, STEPS, Kind
+from domain.process import OUTCOME_MEMBER, OUTCOME_OF, STEPS, Kind, outcome_of
 from domain.state import DealState
 from domain.vocabulary import Outcome
 
 #: Transitions: the opening and the outcome changes, by event, as the process
 #: table names them.
 TRANSITIONS: dict[type[DealEvent], str] = {
-    s.event: s.counted_as for s in STEPS if s.counted_as and s.kind in (Kind.opening, Kind.outcome)
+    s.event: s.counted_as
+    for s in STEPS
+    if s.counted_as and s.kind in (Kind.opening, Kind.outcome) and s.event not in OUTCOME_MEMBER
 }
 #: Stage moves, by event.
 MOVES: dict[type[DealEvent], str] = {
@@ -42,6 +44,17 @@ TOTALS: tuple[str, ...] = (
     "stalled",
 )
 _JUST_BEFORE = timedelta(microseconds=1)
+#: Every event that counts as a transition: an imported outcome counts as the
+#: transition to the outcome it names (an imported win is a win).
+_CHANGES = (*TRANSITIONS, *OUTCOME_MEMBER)
+
+
+def _transition(fact: DealEvent) -> str:
+    if type(fact) in TRANSITIONS:
+        return TRANSITIONS[type(fact)]
+    outcome = outcome_of(fact)
+    assert outcome is not None
+    return _BY_OUTCOME[outcome]
 
 
 def movement(
@@ -92,7 +105,7 @@ def _deal(
         and not isinstance(e.fact, EntryRetracted)
     ]
     inside.sort(key=lambda e: (e.occurred_at, e.seq))
-    moves = [TRANSITIONS[type(e.fact)] for e in inside if type(e.fact) in TRANSITIONS]
+    moves = [_transition(e.fact) for e in inside if type(e.fact) in _CHANGES]
     moves += sorted({MOVES[type(e.fact)] for e in inside if type(e.fact) in MOVES})
     was_open = at_start is not None and at_start.outcome is Outcome.open
     is_open = at_end.outcome is Outcome.open

@@ -55,10 +55,10 @@ class View:
 FUNNEL = View(
     "report_funnel",
     "One row per deal and stage it entered, with how it left the stage (advanced,"
-    " forced, closed) or why it is still there (open, won); window on opened_at.",
+    " forced, imported, closed) or why it is still there (open, won); window on opened_at.",
     f"""SELECT s.deal_id, s.key, p.owner, p.grade, p.opened_at, s.stage,
   {_STAGE_ORDER} AS stage_order,
-  CASE WHEN s.left_how IN ('advanced', 'forced') THEN s.left_how
+  CASE WHEN s.left_how IN ('advanced', 'forced', 'imported') THEN s.left_how
        WHEN s.left_how IS NOT NULL THEN 'closed'
        WHEN p.outcome = 'won' THEN 'won' ELSE 'open' END AS how
 FROM {{stage_history}} s JOIN {{pipeline}} p ON p.deal_id = s.deal_id""",

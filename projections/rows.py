@@ -188,6 +188,7 @@ def audit_rows(deal: Deal) -> list[Row]:
                 summary=e.fact.summary(),
                 data=_data_json(e.data),
                 note=e.note,
+                source=e.data.get("source"),
                 retracted=by is not None,
                 retracted_recorded_at=by.recorded_at if by else None,
                 retracted_by_seq=by.seq if by else None,
@@ -214,12 +215,13 @@ def _period_row(deal: Deal, n: int, p: MilestonePeriod, forced: bool, retracted:
         ended_by_seq=p.ended_by_seq,
         ended_how=p.ended_how,
         forced_past=forced,
+        verified=True,
         retracted=retracted,
     )
 
 
-def _never_met_row(deal: Deal, n: int, m: Milestone) -> Row:
-    """A milestone forced past and never met."""
+def _never_met_row(deal: Deal, n: int, m: Milestone, forced: bool = True) -> Row:
+    """A milestone forced past, or imported past unverified, and never met."""
     return MILESTONE_TABLE.row(
         deal_id=deal.deal_id,
         key=deal.state.key,
@@ -233,8 +235,9 @@ def _never_met_row(deal: Deal, n: int, m: Milestone) -> Row:
         met_until=None,
         met_until_recorded_at=None,
         ended_by_seq=None,
-        ended_how="forced past, never met",
-        forced_past=True,
+        ended_how="forced past, never met" if forced else "imported past, unverified",
+        forced_past=forced,
+        verified=forced,
         retracted=False,
     )
 
@@ -280,6 +283,8 @@ def milestone_rows(deal: Deal) -> list[Row]:
         periods = [*mine, *gone]
         if forced and not mine:
             rows.append(_never_met_row(deal, len(periods) + 1, m))
+        elif state.milestones[m].unverified:
+            rows.append(_never_met_row(deal, len(periods) + 1, m, forced=False))
     return rows
 
 

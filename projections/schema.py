@@ -15,7 +15,7 @@ PROJECTION = "reporting"
 #: The read models' version: raised whenever a table's columns or the way its
 #: rows are made changes. A store whose read models are of another version has
 #: them dropped and rebuilt from the first event on first use.
-VERSION = 7
+VERSION = 8
 #: Where each projection's version is kept.
 VERSION_TABLE = "salesflow_schema"
 #: The deals a projection could not project: each with the entry that failed and why.
@@ -163,7 +163,12 @@ STAGE_HISTORY = Table(
         ("left_at", "ts", "When it left the stage; null while it is there."),
         ("left_recorded_at", "ts", "When that was recorded."),
         ("left_seq", "int", "The entry that moved it out or closed it."),
-        ("left_how", "text", "advanced, forced, lost, withdrawn or abandoned; null while in it."),
+        (
+            "left_how",
+            "text",
+            "advanced, forced, imported (a CRM's stage change), lost, withdrawn or abandoned;"
+            " null while in it.",
+        ),
         ("skipped_milestones", "text", "The milestones a forced advance skipped, ';'-joined."),
         ("duration_days", "real", "Days from entering to leaving; null while in it."),
     ),
@@ -186,6 +191,11 @@ AUDIT_TRAIL = Table(
         ("summary", "text", "A one-line summary."),
         ("data", "json", "The event's own fields."),
         ("note", "text", "The note given with it; null if none."),
+        (
+            "source",
+            "text",
+            "The CRM an imported entry came from (salesforce, hubspot); null if recorded here.",
+        ),
         ("retracted", "bool", "Whether a later entry retracted it."),
         ("retracted_recorded_at", "ts", "When the retraction was recorded."),
         ("retracted_by_seq", "int", "The retraction's seq."),
@@ -210,8 +220,19 @@ MILESTONES = Table(
         ("met_until", "ts", "When the period ended; null while it lasts."),
         ("met_until_recorded_at", "ts", "When that was recorded."),
         ("ended_by_seq", "int", "The entry that ended it."),
-        ("ended_how", "text", "stakeholder left, assessment failed, retracted, or null."),
+        (
+            "ended_how",
+            "text",
+            "stakeholder left, assessment failed, retracted, forced past or imported past"
+            " (never met), or null.",
+        ),
         ("forced_past", "bool", "Whether a forced advance skipped the milestone."),
+        (
+            "verified",
+            "bool",
+            "False for a milestone an imported history moved past with no evidence (met"
+            " false, until its evidence is recorded): reports leave such rows out.",
+        ),
         (
             "retracted",
             "bool",

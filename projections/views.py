@@ -52,6 +52,7 @@ def deal_document(state: DealState, config: ProcessConfig) -> dict[str, Any]:
                 "met": state.milestones[m].met,
                 "at": iso(state.milestones[m].at),
                 "forced_past": state.milestones[m].forced_past,
+                "verified": state.milestones[m].verified,
             }
             for m in MILESTONES
         },

@@ -66,7 +66,12 @@ def test_deal_show_json_has_the_keys_tools_rely_on(sf: Sf) -> None:
         "trial_evaluated",
         "oil_analysis_followed_up",
     }
-    assert doc["milestones"]["insider_found"] == {"met": False, "at": None, "forced_past": False}
+    assert doc["milestones"]["insider_found"] == {
+        "met": False,
+        "at": None,
+        "forced_past": False,
+        "verified": True,
+    }
     assert doc["stakeholders"] == [
         {
             "name": "Design lead",
@@ -186,6 +191,7 @@ def test_nurture_reopen_and_retract(sf: Sf) -> None:
         "data",
         "retracted",
         "note",
+        "source",
     }
 
 

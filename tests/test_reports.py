@@ -31,6 +31,7 @@ def test_the_funnel_counts_the_cohort_opened_in_the_window(deals: Salesflow) -> 
         "entered": 5,  # A B C E F
         "advanced": 3,  # A B F
         "forced": 0,
+        "imported": 0,
         "closed_here": 1,  # E abandoned
         "open_here": 1,  # C, reopened
         "won_here": 0,

@@ -60,7 +60,15 @@ def test_the_sql_gives_the_reports_figures(generated: Salesflow) -> None:
         for r in rows:
             assert {k: int(v) for k, v in r.items() if k != "stage"} == {
                 k: funnel[r["stage"]][k]
-                for k in ("entered", "advanced", "forced", "closed_here", "open_here", "won_here")
+                for k in (
+                    "entered",
+                    "advanced",
+                    "forced",
+                    "imported",
+                    "closed_here",
+                    "open_here",
+                    "won_here",
+                )
             }
 
         w = docs["win-rates"]

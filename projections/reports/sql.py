@@ -15,6 +15,7 @@ FUNNEL = f"""SELECT stage,
   count(*) AS entered,
   sum(CASE WHEN how = 'advanced' THEN 1 ELSE 0 END) AS advanced,
   sum(CASE WHEN how = 'forced' THEN 1 ELSE 0 END) AS forced,
+  sum(CASE WHEN how = 'imported' THEN 1 ELSE 0 END) AS imported,
   sum(CASE WHEN how = 'closed' THEN 1 ELSE 0 END) AS closed_here,
   sum(CASE WHEN how = 'open' THEN 1 ELSE 0 END) AS open_here,
   sum(CASE WHEN how = 'won' THEN 1 ELSE 0 END) AS won_here

@@ -22,7 +22,7 @@ def _filters(read: ReadStore, w: Window, params: list[Any]) -> str:
 
 
 #: How a deal of the funnel left a stage, or why it is still there.
-HOW = ("advanced", "forced", "closed", "open", "won")
+HOW = ("advanced", "forced", "imported", "closed", "open", "won")
 
 
 def funnel(read: ReadStore, w: Window) -> dict[str, Any]:
@@ -42,13 +42,14 @@ def funnel(read: ReadStore, w: Window) -> dict[str, Any]:
     for stage in STAGES:
         c = {how: counts[(stage.value, how)] for how in HOW}
         entered = sum(c.values())
-        left = c["advanced"] + c["forced"]
+        left = c["advanced"] + c["forced"] + c["imported"]
         rows.append(
             {
                 "stage": stage.value,
                 "entered": entered,
                 "advanced": c["advanced"],
                 "forced": c["forced"],
+                "imported": c["imported"],
                 "closed_here": c["closed"],
                 "open_here": c["open"],
                 "won_here": c["won"],

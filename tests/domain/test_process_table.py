@@ -87,6 +87,13 @@ SAMPLE: dict[type[ev.DealEvent], dict[str, Any]] = {
     ev.Abandoned: {"reason": "too small"},
     ev.Nurtured: {"reason": "later"},
     ev.Reopened: {"reason": "budget found"},
+    ev.OutcomeImported: {
+        "outcome": "lost",
+        "reason": "price",
+        "unverified": [],
+        "source": "salesforce",
+        "source_id": "00k1",
+    },
 }
 
 #: Each command of the table, given valid input at ``AT``.
@@ -116,6 +123,16 @@ CALLS: dict[str, Callable[[Opportunity, ProcessConfig], Any]] = {
     "abandon": lambda d, c: d.abandon("too small", AT, BY),
     "nurture": lambda d, c: d.nurture("later", AT, BY),
     "reopen": lambda d, c: d.reopen("budget found", AT, BY),
+    "import-stage": lambda d, c: d.import_stage(
+        Stage.entry if d.state.stage is Stage.development else Stage.development,
+        AT,
+        BY,
+        "salesforce",
+        "00k2",
+    ),
+    "import-outcome": lambda d, c: d.import_outcome(
+        Outcome.lost, LossReason.price, AT, BY, "salesforce", "00k3"
+    ),
     "correct": lambda d, c: d.correct_details("typo", AT, BY, customer="Ningxia Coal"),
     "retract": lambda d, c: d.retract(ACTIVITY_SEQ, "wrong deal", AT, BY),
 }
