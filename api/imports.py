@@ -66,8 +66,35 @@ async def _save(upload: UploadFile, folder: Path, default: str) -> Path:
     return path
 
 
-def _answer(summary: Any) -> Response:
+async def _import(
+    request: Request,
+    user: Any,
+    source: str,
+    files: list[tuple[UploadFile, str]],
+    stage_map: UploadFile | None,
+    dry_run: bool,
+) -> Response:
+    """Save the uploads, run the import off the event loop, answer its summary."""
+    from crm import run
+
+    _check_manager(user)
+    runtime = runtime_of(request)
+    with tempfile.TemporaryDirectory(prefix="salesflow-upload-") as tmp:
+        folder = Path(tmp)
+        first, second = [await _save(upload, folder, name) for upload, name in files]
+        mapped = await _save(stage_map, folder, "map.toml") if stage_map else None
+        go = run.import_salesforce if source == "salesforce" else run.import_hubspot
+        try:
+            summary = await run_in_threadpool(
+                go, runtime.process, first, second, mapped, runtime.config.tz, dry_run=dry_run
+            )
+        except InputError as exc:
+            raise Problem(422, "invalid_input", str(exc)) from None
     return Response(dumps(summary.as_dict()), media_type=JSON)
+
+
+_MAP = File(alias="map", description="A TOML stage map over the shipped one.")
+_DRY = Query(description="Read and check all; write nothing.")
 
 
 @router.post(
@@ -81,27 +108,11 @@ async def import_salesforce(
     user: Caller,
     opportunities: Annotated[UploadFile, File(description="Opportunity.csv")],
     history: Annotated[UploadFile, File(description="OpportunityHistory.csv")],
-    stage_map: Annotated[
-        UploadFile | None, File(alias="map", description="A TOML stage map over the shipped one.")
-    ] = None,
-    dry_run: Annotated[bool, Query(description="Read and check all; write nothing.")] = False,
+    stage_map: Annotated[UploadFile | None, _MAP] = None,
+    dry_run: Annotated[bool, _DRY] = False,
 ) -> Response:
-    from crm.run import import_salesforce as run
-
-    _check_manager(user)
-    runtime = runtime_of(request)
-    with tempfile.TemporaryDirectory(prefix="salesflow-upload-") as tmp:
-        folder = Path(tmp)
-        opp = await _save(opportunities, folder, "Opportunity.csv")
-        hist = await _save(history, folder, "OpportunityHistory.csv")
-        mapped = await _save(stage_map, folder, "map.toml") if stage_map else None
-        try:
-            summary = await run_in_threadpool(
-                run, runtime.process, opp, hist, mapped, runtime.config.tz, dry_run=dry_run
-            )
-        except InputError as exc:
-            raise Problem(422, "invalid_input", str(exc)) from None
-    return _answer(summary)
+    files = [(opportunities, "Opportunity.csv"), (history, "OpportunityHistory.csv")]
+    return await _import(request, user, "salesforce", files, stage_map, dry_run)
 
 
 @router.post(
@@ -115,24 +126,8 @@ async def import_hubspot(
     user: Caller,
     deals: Annotated[UploadFile, File(description="deals.json")],
     pipelines: Annotated[UploadFile, File(description="pipelines.json")],
-    stage_map: Annotated[
-        UploadFile | None, File(alias="map", description="A TOML stage map over the shipped one.")
-    ] = None,
-    dry_run: Annotated[bool, Query(description="Read and check all; write nothing.")] = False,
+    stage_map: Annotated[UploadFile | None, _MAP] = None,
+    dry_run: Annotated[bool, _DRY] = False,
 ) -> Response:
-    from crm.run import import_hubspot as run
-
-    _check_manager(user)
-    runtime = runtime_of(request)
-    with tempfile.TemporaryDirectory(prefix="salesflow-upload-") as tmp:
-        folder = Path(tmp)
-        found = await _save(deals, folder, "deals.json")
-        known = await _save(pipelines, folder, "pipelines.json")
-        mapped = await _save(stage_map, folder, "map.toml") if stage_map else None
-        try:
-            summary = await run_in_threadpool(
-                run, runtime.process, found, known, mapped, runtime.config.tz, dry_run=dry_run
-            )
-        except InputError as exc:
-            raise Problem(422, "invalid_input", str(exc)) from None
-    return _answer(summary)
+    files = [(deals, "deals.json"), (pipelines, "pipelines.json")]
+    return await _import(request, user, "hubspot", files, stage_map, dry_run)

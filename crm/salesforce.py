@@ -95,7 +95,7 @@ def _iso(at: datetime) -> str:
 
 
 def _at(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _cells(header: list[str], row: list[str]) -> dict[str, str]:
@@ -256,16 +256,18 @@ class SalesforceExport:
             " WHERE opp IN (SELECT id FROM opp) ORDER BY opp, at, id"
         )
         pending = history.fetchone()
-        seen: dict[str, int] = {}
-        for o in self.conn.execute("SELECT * FROM opp ORDER BY id, line").fetchall():
+        # Both cursors stream in Id order (nothing is held but one deal's
+        # rows): a repeated Id is the row just before.
+        before: tuple[Any, ...] | None = None
+        for o in self.conn.cursor().execute("SELECT * FROM opp ORDER BY id, line"):
             rows = []
             while pending is not None and pending[0] == o[0]:
                 rows.append(pending)
                 pending = history.fetchone()
-            if o[0] in seen:
-                yield self._refused(o, f"Id {o[0]!r} is also on line {seen[o[0]]}")
+            if before is not None and before[0] == o[0]:
+                yield self._refused(o, f"Id {o[0]!r} is also on line {before[1]}")
                 continue
-            seen[o[0]] = o[1]
+            before = o
             yield self._plan(o, rows)
 
     def _refused(self, o: tuple[Any, ...], reason: str) -> DealPlan:

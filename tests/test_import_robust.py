@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.sf_export import write_export
 from tests.conftest import make_flow
+from tests.crm_support import write_export
 from tests.live_server import SALESFLOW
 
 OPPORTUNITIES, ROWS = 240, 2400
