@@ -44,8 +44,9 @@ class ImportSummary(BaseModel):
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The summary: deals, entries, skipped rows, refused deals and why."},
-    **_problems(401, 403, 422),
+    **_problems(400, 401, 403, 422),
 }
+_RESPONSES[400] = {**_RESPONSES[400], "description": "The body is not multipart form data."}
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
