@@ -1,34 +1,164 @@
-"""The SQLite event store's recorder, which also keeps idempotency keys: a
-write's first response is kept in the transaction of its events."""
+"""The SQLite event store's recorder: every event chained and given a
+notification id never given before, the idempotency keys kept in the
+transaction of their events, and turns on deals for the application.
+
+Writes begin ``IMMEDIATE``: the write lock is taken (waiting out the busy
+timeout) before anything is read, so a read in a write never goes stale
+under another writer and SQLite never answers "database is locked" for it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
+from eventsourcing import persistence as p
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from adapters import idempotency as idem
+from adapters import ledger
+
+_ERRORS: tuple[tuple[type[sqlite3.Error], type[p.PersistenceError]], ...] = (
+    (sqlite3.IntegrityError, p.IntegrityError),
+    (sqlite3.OperationalError, p.OperationalError),
+    (sqlite3.ProgrammingError, p.ProgrammingError),
+    (sqlite3.Error, p.PersistenceError),
+)
+
+
+class _Turn:
+    """A deal's turn on SQLite: a write transaction already begun."""
+
+    def __init__(self, recorder: IdempotentSQLiteRecorder, c: SQLiteCursor, oid: UUID, after: int):
+        self.recorder, self.c, self.oid = recorder, c, oid
+        rows = recorder.deal_rows(c, oid, after)
+        self.whole = after == 0 or not rows or rows[0][0] != after
+        if self.whole and after:
+            rows = recorder.deal_rows(c, oid, 0)
+        head = rows[-1] if rows else None
+        self.heads: ledger.Heads = {oid: (head[0], head[3])} if head else {}
+        topic_rows = rows if self.whole else rows[1:]
+        self.newer = [
+            StoredEvent(originator_id=oid, originator_version=v, topic=t, state=s)
+            for v, t, s, _ in topic_rows
+        ]
+
+    def record(self, events: Sequence[StoredEvent], **extra: Any) -> None:
+        self.recorder._insert_events(self.c, events, heads=self.heads, **extra)
 
 
 class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
-    """The library's recorder, and the idempotency keys' table beside the events."""
+    """The library's recorder, chaining events, with the idempotency keys' table."""
+
+    def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name)
+        t = self.events_table_name
+        self._insert = (
+            f"INSERT INTO {t} (rowid, originator_id, originator_version, topic, state, chain)"
+            " VALUES (?,?,?,?,?,?)"
+        )
+        self._next_id = (
+            f"SELECT max(coalesce((SELECT last_id FROM {ledger.LOG_TABLE} WHERE id = 1), 0),"
+            f" coalesce((SELECT max(rowid) FROM {t}), 0))"
+        )
+        self._set_last = f"UPDATE {ledger.LOG_TABLE} SET last_id = ? WHERE id = 1"
+        self._deal_rows = (
+            f"SELECT originator_version, topic, state, chain FROM {t}"
+            " WHERE originator_id = ? AND originator_version >= ? ORDER BY originator_version"
+        )
+        self._chain_of = f"SELECT chain FROM {t} WHERE originator_id = ? AND originator_version = ?"
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), idem.DDL.format(table=idem.TABLE)]
+        return [
+            *super().construct_create_table_statements(),
+            idem.DDL.format(table=idem.TABLE),
+            ledger.LOG_DDL.format(table=ledger.LOG_TABLE),
+            ledger.LOG_SEED.format(table=ledger.LOG_TABLE),
+            ledger.CHECKPOINTS_DDL.format(table=ledger.CHECKPOINTS_TABLE),
+        ]
+
+    def create_table(self) -> None:
+        with self.write() as c:
+            self._create_table(c)
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        super()._create_table(c)
+        c.execute(f"PRAGMA table_info({self.events_table_name})")
+        if "chain" not in {row[1] for row in c.fetchall()}:
+            # Events stored before the chain keep NULL: reported once, never rewritten.
+            c.execute(f"ALTER TABLE {self.events_table_name} ADD COLUMN chain BLOB")
+
+    @contextmanager
+    def write(self) -> Iterator[SQLiteCursor]:
+        """A write transaction that holds the write lock from its start."""
+        with self.datastore.get_connection(commit=True) as conn:
+            c = conn.cursor()
+            try:
+                c.execute("BEGIN IMMEDIATE")
+                try:
+                    yield c
+                except BaseException:
+                    conn.rollback()
+                    raise
+                conn.commit()
+            except sqlite3.Error as exc:
+                for theirs, ours in _ERRORS:
+                    if isinstance(exc, theirs):
+                        raise ours(exc) from exc
+                raise
+
+    @contextmanager
+    def deal_turn(self, originator_id: UUID, after: int) -> Iterator[_Turn]:
+        with self.write() as c:
+            yield _Turn(self, c, originator_id, after)
+
+    def deal_rows(self, c: SQLiteCursor, oid: UUID, after: int) -> list[Any]:
+        """(version, topic, state, chain) of the deal's events from ``after`` on."""
+        c.execute(self._deal_rows, (oid.hex, after))
+        return [tuple(r) for r in c.fetchall()]
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with self.write() as c:
+            return self._insert_events(c, stored_events, **kwargs)
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        ids = super()._insert_events(c, stored_events, **kwargs)
+        if stored_events:
+            chains = ledger.links(
+                stored_events, kwargs.get("heads"), lambda o, v: self._chain(c, o, v)
+            )
+            c.execute(self._next_id)
+            first = int(c.fetchone()[0]) + 1
+            ids = list(range(first, first + len(stored_events)))
+            c.executemany(
+                self._insert,
+                [
+                    (i, s.originator_id.hex, s.originator_version, s.topic, s.state, h)  # type: ignore[union-attr]
+                    for i, s, h in zip(ids, stored_events, chains, strict=True)
+                ],
+            )
+            c.execute(self._set_last, (ids[-1],))
+        else:
+            ids = []
         done: idem.Finished | None = kwargs.get("idempotency")
         if done is not None:
             c.execute(idem.finish_sql(idem.TABLE).replace("%s", "?"), idem.finish_params(done))
         return ids
 
+    def _chain(self, c: SQLiteCursor, oid: UUID, version: int) -> bytes | None:
+        c.execute(self._chain_of, (oid.hex, version))
+        row = c.fetchone()
+        return bytes(row[0]) if row and row[0] is not None else None
+
     def _run(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        with self.datastore.transaction(commit=True) as c:
+        with self.write() as c:
             c.execute(sql.replace("%s", "?"), tuple(params))
             return list(c.fetchall())
 

@@ -158,7 +158,7 @@ class Store(BaseModel):
 
 def open_process(store: Store, config: ProcessConfig) -> SalesProcess:
     """Connect to the store's events (creating schema and tables on first use)."""
-    from adapters.writers import AdvisoryTurns, FileTurns
+    from adapters.writers import FileTurns
     from domain.application import SalesProcess
 
     try:
@@ -173,7 +173,9 @@ def open_process(store: Store, config: ProcessConfig) -> SalesProcess:
             try:
                 if store.events_schema:
                     conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{store.events_schema}"')
-                return SalesProcess(store.eventsourcing_env(), config, AdvisoryTurns(store))
+                # Turns on deals are advisory locks of the write transactions
+                # themselves (adapters.postgres_recorder): nothing to queue on here.
+                return SalesProcess(store.eventsourcing_env(), config)
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (_FIRST_USE_LOCK,))
     except SalesProcessError:

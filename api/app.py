@@ -105,12 +105,13 @@ def create_app(settings: Settings | None = None, follow: bool | None = None) -> 
         lifespan=lifespan,
     )
     problems.install(app)
-    from api import imports, reads, reports, writes
+    from api import imports, integrity, reads, reports, writes
 
     app.include_router(writes.router)
     app.include_router(reads.router)
     app.include_router(reports.router)
     app.include_router(imports.router)
+    app.include_router(integrity.router)
     _service_routes(app)
     from api import pages
 

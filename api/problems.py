@@ -66,6 +66,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (errors.UnknownDeal, 404),
     (errors.VersionMismatch, 412),
     (errors.StoreError, 503),
+    (errors.DamagedDeal, 500),
     (errors.StoreMissing, 503),
     (errors.SalesProcessError, 409),
 )

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cli.context import Salesflow
-from domain.application import NoTurns
+from domain.turns import NoTurns
 from tests.conftest import make_flow
 from tests.support import do, open_deal
 

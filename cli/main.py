@@ -134,9 +134,10 @@ def _register() -> None:
     from cli.replay import replay
     from cli.report import COMMANDS as REPORT
     from cli.serve import COMMANDS as SERVICE
+    from cli.verify import COMMANDS as INTEGRITY
 
     del moves, follow, show
-    for command in (deal, demo, replay, *READS, *REPORT, *IMPORTS, *COACH, *SERVICE):
+    for command in (deal, demo, replay, *READS, *REPORT, *IMPORTS, *COACH, *SERVICE, *INTEGRITY):
         cli.add_command(command)
 
 

@@ -3,14 +3,19 @@ tokens, managed locally, never over HTTP)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+from typing import TYPE_CHECKING
 
 import click
 
 from cli.context import Salesflow, pass_flow
 from cli.output import emit_json, emit_table, say
 from cli.types import WHOLE
+
+if TYPE_CHECKING:
+    from adapters.stores import Store
 
 ROLES = ("rep", "manager", "coach", "analyst")
 
@@ -45,8 +50,20 @@ ROLES = ("rep", "manager", "coach", "analyst")
     help="Keep the read models caught up in the background (default; SALESFLOW_FOLLOW)."
     " --no-follow when another process does: reads still catch up when asked.",
 )
+@click.option(
+    "--checkpoint-every",
+    "every",
+    envvar="SALESFLOW_CHECKPOINT_EVERY",
+    type=WHOLE,
+    default=3600,
+    show_default=True,
+    metavar="SECONDS",
+    help="Record a checkpoint of the log this often; 0: never (SALESFLOW_CHECKPOINT_EVERY).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int, follow: bool | None) -> None:
+def serve(
+    ctx: click.Context, host: str, port: int, workers: int, follow: bool | None, every: int
+) -> None:
     """Serve the HTTP API (shared/api.md) until SIGTERM or Ctrl-C.
 
     The read models are kept caught up by the server itself. Every worker
@@ -58,6 +75,10 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, follow: bool |
         raise click.BadParameter(f"{port} is not a port (1-65535)", param_hint="--port")
     if not 1 <= workers <= 64:
         raise click.BadParameter(f"{workers} is not in 1..64", param_hint="--workers")
+    if every < 0:
+        raise click.BadParameter(
+            f"{every} is not 0 or more seconds", param_hint="--checkpoint-every"
+        )
     flow = ctx.find_object(Salesflow)
     assert flow is not None
     flow.settings  # noqa: B018 - a bad --store or --config is refused here, not in a worker
@@ -76,6 +97,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, follow: bool |
     # uvicorn stops gracefully on SIGTERM, then raises it again: by then a
     # stop is a clean one (exit 0), not the CLI's interrupted command (143).
     signal.signal(signal.SIGTERM, _stopped)
+    if every:
+        _checkpoints(flow.settings.store, every)
     say(
         f"salesflow serving {flow.settings.store.url} on http://{host}:{port} ({workers} worker(s))"
     )
@@ -90,6 +113,25 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, follow: bool |
         timeout_graceful_shutdown=30,
     )
     say("salesflow: stopped")
+
+
+def _checkpoints(store: Store, every: int) -> None:
+    """Record a checkpoint every ``every`` seconds, in this process (one per
+    server, whatever its workers), until it stops."""
+    import threading
+
+    def run() -> None:
+        from adapters.integrity import take_checkpoint
+
+        while not stop.wait(every):
+            try:
+                cp = take_checkpoint(store)
+                say(f"salesflow: checkpoint {json.dumps(cp.document())}")
+            except Exception as exc:  # the store away for a while: next time
+                say(f"salesflow: no checkpoint this time ({exc})")
+
+    stop = threading.Event()
+    threading.Thread(target=run, name="salesflow-checkpoints", daemon=True).start()
 
 
 def _stopped(signum: int, frame: object) -> None:

@@ -11,26 +11,28 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, PersistenceError, Transcoder
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent, Transcoder
 
 from domain import commands as c
 from domain import errors
 from domain.config import ProcessConfig
 from domain.entries import Entry
 from domain.events import DealEvent
+from domain.kept import KEPT_DEALS, KeptDeals
 from domain.opportunity import Opportunity, deal_id
 from domain.transcoder import FastJSONTranscoder
+from domain.turns import DealWriter, NoTurns, Turns
 from domain.vocabulary import Grade, Milestone, Stage
 
 T = TypeVar("T")
+__all__ = ["CONDITIONS", "Conditions", "NoTurns", "Recorded", "SalesProcess"]
 MAX_ATTEMPTS = 8
 
 
@@ -52,25 +54,6 @@ CONDITIONS: ContextVar[Conditions | None] = ContextVar("salesflow_conditions", d
 _NONE = Conditions()
 
 
-class Turns(Protocol):
-    """Writers of one deal take turns (``adapters.writers``): a context
-    manager per deal key, held for the whole read-decide-save."""
-
-    def __call__(self, key: str) -> AbstractContextManager[None]: ...
-
-    def close(self) -> None: ...
-
-
-class NoTurns:
-    """Writers that take no turns: the store's uniqueness and the retries decide."""
-
-    def __call__(self, key: str) -> AbstractContextManager[None]:
-        return nullcontext()
-
-    def close(self) -> None:
-        pass
-
-
 @dataclass(frozen=True)
 class Recorded(Generic[T]):
     """What a command recorded: the deal, the entry (its seq, which is also the
@@ -85,7 +68,7 @@ class Recorded(Generic[T]):
 
 
 def _recorded(deal: Opportunity, value: T) -> Recorded[T]:
-    entry = deal.entries[-1]
+    entry = deal.last_entry
     return Recorded(deal.key, entry.seq, entry.event, entry.fact.summary(), value)
 
 
@@ -101,6 +84,8 @@ class SalesProcess(Application[Any]):
         super().__init__(env=env)
         self.config = config
         self.turns: Turns = turns or NoTurns()
+        self.kept = KeptDeals(KEPT_DEALS)
+        self._writer = cast(DealWriter, self.recorder)
 
     def close(self) -> None:
         self.turns.close()
@@ -112,50 +97,99 @@ class SalesProcess(Application[Any]):
         self.register_transcodings(transcoder)
         return transcoder
 
-    # -- plumbing ---------------------------------------------------------
+    # -- reading ------------------------------------------------------------
     def deal(self, key: str) -> Opportunity:
         """The deal with this key, as stored now."""
         try:
-            deal: object = self.repository.get(deal_id(key))
-        except AggregateNotFoundError:
-            raise errors.UnknownDeal(key) from None
+            stored = self.recorder.select_events(deal_id(key))
         except PersistenceError as exc:
             raise errors.StoreError(f"the store failed: {exc}") from exc
-        if not isinstance(deal, Opportunity):
+        return self._replayed(key, stored)
+
+    def _replayed(self, key: str, stored: Sequence[StoredEvent]) -> Opportunity:
+        """A deal rebuilt from its stored events; a hole in them is named."""
+        return self._caught_up(key, None, stored)
+
+    def _caught_up(
+        self, key: str, deal: Opportunity | None, stored: Sequence[StoredEvent]
+    ) -> Opportunity:
+        """``deal`` (None: a new start) with ``stored`` applied, checked for
+        holes without the library's per-event protocol checks (the hot path)."""
+        to_event = self.mapper.to_domain_event
+        found: Any = deal
+        for s in stored:
+            expected = found.version + 1 if found is not None else 1
+            if s.originator_version != expected:
+                raise errors.DamagedDeal(key, expected, s.originator_version)
+            found = cast(DealEvent, to_event(s)).mutate(found)
+        if not isinstance(found, Opportunity):
             raise errors.UnknownDeal(key)
-        return deal
+        return found
 
     def entries_by_id(self, deal: UUID) -> Sequence[Entry[DealEvent]]:
         """A deal's history in seq order, by its id."""
-        found: object = self.repository.get(deal)
-        if not isinstance(found, Opportunity):
-            raise errors.UnknownDeal(str(deal))
-        return found.entries
+        return self._replayed(str(deal), self.recorder.select_events(deal)).entries
 
     def entries(self, key: str) -> Sequence[Entry[DealEvent]]:
         """The deal's history in seq order."""
         return self.deal(key).entries
 
+    # -- writing ------------------------------------------------------------
     def _change(self, key: str, decide: Callable[[Opportunity], T]) -> Recorded[T]:
-        """Read, decide, save, in the deal's turn; a writer that took no turn
-        and saved first makes the whole cycle run again (jittered backoff)."""
+        """Read, decide, save, in the deal's turn: a deal kept from an earlier
+        command is brought up to date in the turn's own transaction, so no
+        decision is made on a stale deal. A writer that took no turn and saved
+        first makes the whole cycle run again (jittered backoff)."""
+        return self._in_turn(key, lambda deal: self._decided(key, deal, decide))
+
+    def _decided(self, key: str, deal: Opportunity | None, decide: Callable[[Opportunity], T]) -> T:
+        if deal is None:
+            raise errors.UnknownDeal(key)
         asked = CONDITIONS.get() or _NONE
+        if asked.permit is not None:
+            asked.permit(deal)
+        if asked.version is not None and deal.version != asked.version:
+            raise errors.VersionMismatch(key, asked.version, deal.version)
+        return decide(deal)
+
+    def _in_turn(
+        self,
+        key: str,
+        decide: Callable[[Opportunity | None], T],
+        *,
+        opening: Opportunity | None = None,
+    ) -> Recorded[T]:
+        asked = CONDITIONS.get() or _NONE
+        oid = deal_id(key)
         with self.turns(key):
             for attempt in range(1, MAX_ATTEMPTS + 1):
-                deal = self.deal(key)
-                if asked.permit is not None:
-                    asked.permit(deal)
-                if asked.version is not None and deal.version != asked.version:
-                    raise errors.VersionMismatch(key, asked.version, deal.version)
-                result = decide(deal)
-                extra = asked.save_with(deal) if asked.save_with else {}
+                kept = None if opening else self.kept.take(oid)
+                deal: Opportunity | None = None
                 try:
-                    self.save(deal, **extra)
+                    with self._writer.deal_turn(oid, kept.version if kept else 0) as turn:
+                        if turn.whole:
+                            deal = self._caught_up(key, None, turn.newer) if turn.newer else None
+                        else:
+                            assert kept is not None
+                            deal = self._caught_up(key, kept, turn.newer)
+                        result = decide(deal)
+                        deal = deal or opening
+                        assert deal is not None
+                        extra = asked.save_with(deal) if asked.save_with else {}
+                        turn.record(
+                            [self.mapper.to_stored_event(e) for e in deal.collect_events()],
+                            **extra,
+                        )
                 except IntegrityError:
                     time.sleep(random.uniform(0, 0.002 * 2**attempt))
                     continue
                 except PersistenceError as exc:
                     raise errors.StoreError(f"the store failed: {exc}") from exc
+                except errors.SalesProcessError:
+                    if deal is not None and not deal.pending_events:
+                        self.kept.keep(deal)  # refused before any change: still as stored
+                    raise
+                self.kept.keep(deal)
                 return _recorded(deal, result)
         raise errors.ConcurrentUpdate(key, MAX_ATTEMPTS)
 
@@ -174,16 +208,14 @@ class SalesProcess(Application[Any]):
             cmd.value,
         )
         asked = CONDITIONS.get() or _NONE
-        if asked.permit is not None:
-            asked.permit(deal)
-        extra = asked.save_with(deal) if asked.save_with else {}
-        try:
-            self.save(deal, **extra)
-        except IntegrityError:
-            raise errors.DealAlreadyOpened(cmd.key) from None
-        except PersistenceError as exc:
-            raise errors.StoreError(f"the store failed: {exc}") from exc
-        return _recorded(deal, None)
+
+        def decide(stored: Opportunity | None) -> None:
+            if stored is not None:
+                raise errors.DealAlreadyOpened(cmd.key)
+            if asked.permit is not None:
+                asked.permit(deal)
+
+        return self._in_turn(cmd.key, decide, opening=deal)
 
     def observe_step(self, cmd: c.ObserveStep) -> Recorded[None]:
         return self._change(

@@ -234,3 +234,19 @@ class VersionMismatch(SalesProcessError):
             f"deal {key!r} is at version {current}, not {expected}: nothing was written"
         )
         self.key, self.expected, self.current = key, expected, current
+
+
+class DamagedDeal(SalesProcessError):
+    """Raised when a deal's stored history has a hole (an event was deleted
+    from the store, or its seq changed): nothing can be read or written on it
+    until the store is repaired."""
+
+    code: ClassVar[str] = "damaged_deal"
+
+    def __init__(self, key: str, missing: int, found: int) -> None:
+        super().__init__(
+            f"deal {key!r} is damaged in the store: its entry {missing} is missing"
+            f" (the next one stored is {found}); nothing was read or written."
+            " Run `salesflow verify` to see the damage"
+        )
+        self.key, self.missing, self.found = key, missing, found

@@ -111,6 +111,11 @@ class Opportunity(Aggregate, DealFacts, DealImports):
         return tuple(self._entries)
 
     @property
+    def last_entry(self) -> Entry[ev.DealEvent]:
+        """The latest entry (without copying the history)."""
+        return self._entries[-1]
+
+    @property
     def state(self) -> DealState:
         """The current state: every entry, as of now."""
         if self._state is None:

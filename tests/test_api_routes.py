@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import OperationalError
 
-from domain.errors import StoreError
 from tests.api_support import ARTICLE, Api, enter_article_case, workers
 from tests.conftest import cli_json, make_flow
 
@@ -226,11 +226,11 @@ def test_every_problem_status_of_api_md(api: Api, monkeypatch: pytest.MonkeyPatc
         "message": cases[10][0].json()["errors"][0]["message"],
     }
 
-    def unreachable(key: str) -> Any:
-        raise StoreError("the store failed: connection refused")
+    def unreachable(oid: Any, after: int) -> Any:
+        raise OperationalError("connection refused")
 
     runtime = api.client.app.state.runtime  # type: ignore[attr-defined]
-    monkeypatch.setattr(runtime.process, "deal", unreachable)
+    monkeypatch.setattr(runtime.process._writer, "deal_turn", unreachable)
     gone = api.post("/deals/K-1/activity", {"kind": "call"})
     assert (gone.status_code, gone.json()["code"]) == (503, "store_unavailable")
 

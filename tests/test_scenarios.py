@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from cli.context import Salesflow
-from domain.application import NoTurns
+from domain.application import MAX_ATTEMPTS
 from domain.demo_data import ARTICLE_CASE, article_case, enter
 from domain.errors import ConcurrentUpdate, DealAlreadyOpened, MilestonesUnmet, UnknownDeal
+from domain.turns import DealTurn
 from domain.vocabulary import Alignment, Milestone, Outcome, Stage
 from tests.conftest import make_flow
 from tests.support import do, open_deal, walk_to_bidding
@@ -93,20 +98,29 @@ class TestSalesProcessOnEachStore:
         self, flow: Salesflow, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         open_deal(flow.process, "RACE-2")
-        other = make_flow_like(flow)
-        other.process.turns = NoTurns()  # a writer that takes no turn (an older salesflow)
-        original = flow.process.deal
+        writer = flow.process._writer
+        turn_of = writer.deal_turn
+        tries = 0
 
-        def stale_read(key: str):  # type: ignore[no-untyped-def]
-            deal = original(key)
-            do(other.process, "shortlist", key, "2026-07-02")  # another writer wins
-            return deal
+        @contextmanager
+        def always_beaten(oid: UUID, after: int) -> Iterator[DealTurn]:
+            # Another writer that takes no turn saves first, every time.
+            nonlocal tries
+            tries += 1
+            with turn_of(oid, after) as turn:
+                monkeypatch.setattr(turn, "record", _beaten)
+                yield turn
 
-        monkeypatch.setattr(flow.process, "deal", stale_read)
+        monkeypatch.setattr(writer, "deal_turn", always_beaten)
         with pytest.raises(ConcurrentUpdate):
             do(flow.process, "activity", "RACE-2", "2026-07-02", kind="call")
-        other.close()
-        assert all(e.event != "ActivityHeld" for e in original("RACE-2").entries)
+        assert tries == MAX_ATTEMPTS
+        monkeypatch.undo()
+        assert all(e.event != "ActivityHeld" for e in flow.process.deal("RACE-2").entries)
+
+
+def _beaten(events: object, **extra: object) -> None:
+    raise IntegrityError("another writer saved this version first")
 
 
 def make_flow_like(flow: Salesflow) -> Salesflow:

@@ -1,0 +1,57 @@
+"""What the application asks of its event store to write a deal fast and
+safely: a *turn* on one deal, in one transaction of the store.
+
+Inside a turn no other writer of the deal can save; the turn hands over the
+events stored after the version the caller already holds (none, usually:
+a deal kept from an earlier command is brought up to date, never trusted),
+then records the new ones, chained, in the same transaction. The stores'
+recorders (``adapters``) implement it; the domain only names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+
+
+class DealTurn(Protocol):
+    """One deal's turn, open."""
+
+    #: The stored events after the version asked for, in version order; all
+    #: of them when that version is not stored as the caller knew it.
+    newer: Sequence[StoredEvent]
+    #: True when ``newer`` holds the deal's whole history (a fresh start).
+    whole: bool
+
+    def record(self, events: Sequence[StoredEvent], **extra: Any) -> None:
+        """Store ``events`` (chained) with what ``extra`` asks for, committed
+        when the turn ends without an error."""
+
+
+class DealWriter(Protocol):
+    """An event store that gives turns on deals."""
+
+    def deal_turn(self, originator_id: UUID, after: int) -> AbstractContextManager[DealTurn]: ...
+
+
+class Turns(Protocol):
+    """Writers of one deal queue before their turn (``adapters.writers``): a
+    context manager per deal key, held for the whole read-decide-save."""
+
+    def __call__(self, key: str) -> AbstractContextManager[None]: ...
+
+    def close(self) -> None: ...
+
+
+class NoTurns:
+    """Writers that queue nowhere but in the store's own turn."""
+
+    def __call__(self, key: str) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def close(self) -> None:
+        pass
