@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 from typing import TYPE_CHECKING
 
 import click
@@ -115,10 +116,9 @@ def serve(
     say("salesflow: stopped")
 
 
-def _checkpoints(store: Store, every: int) -> None:
+def _checkpoints(store: Store, every: float) -> threading.Event:
     """Record a checkpoint every ``every`` seconds, in this process (one per
-    server, whatever its workers), until it stops."""
-    import threading
+    server, whatever its workers), until it stops (or the event is set)."""
 
     def run() -> None:
         from adapters.integrity import take_checkpoint
@@ -132,6 +132,7 @@ def _checkpoints(store: Store, every: int) -> None:
 
     stop = threading.Event()
     threading.Thread(target=run, name="salesflow-checkpoints", daemon=True).start()
+    return stop
 
 
 def _stopped(signum: int, frame: object) -> None:

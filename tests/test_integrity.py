@@ -13,9 +13,11 @@ import pytest
 from adapters.chain import Frontier, leaf, node, tree_root
 from adapters.integrity import take_checkpoint, verify_store
 from adapters.log_access import Checkpoint
+from adapters.stores import Store
 from adapters.verify import Finding, Report
 from cli.context import Salesflow
 from domain.errors import DamagedDeal
+from tests.conftest import Sf
 from tests.support import developed, do, open_deal
 from tests.tamper import Tamper
 
@@ -212,8 +214,6 @@ class TestTheMerkleTree:
 
 class TestTheCommandLine:
     def test_verify_and_checkpoint_end_to_end(self, flow: Salesflow, tamper: Tamper) -> None:
-        from tests.conftest import Sf
-
         store = flow.settings.store
         url = (
             f"sqlite:///{store.path}"
@@ -251,3 +251,57 @@ def test_findings_are_plain_data() -> None:
         "seq": 1,
         "id": 2,
     }
+
+
+class TestTheService:
+    def test_serve_records_a_checkpoint_at_its_interval(self, flow: Salesflow) -> None:
+        import time
+
+        from adapters.log_access import snapshot
+        from cli.serve import _checkpoints
+
+        _deals(flow)
+        stop = _checkpoints(flow.settings.store, 0.2)
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                with snapshot(flow.settings.store) as log:
+                    recorded = log.checkpoints()
+                if len(recorded) >= 2:
+                    break
+                time.sleep(0.1)
+        finally:
+            stop.set()
+        assert len(recorded) >= 2 and recorded[0].position == 8
+        assert _report(flow).intact
+
+    def test_get_verify_answers_managers_what_verify_json_prints(self, store_url: str) -> None:
+        from tests.api_support import workers
+
+        with workers(store_url) as (api,):
+            api.open("ZH-1")
+            answer = api.get("/verify", "director.chen")
+            assert answer.status_code == 200, answer.text
+            doc = answer.json()
+            assert (doc["intact"], doc["deals"], doc["events"]) == (True, 1, 1)
+            assert set(doc) == set(Report().document())
+            assert api.get("/verify", "xiao.zhang").status_code == 403
+            assert api.get("/verify", None).status_code == 401
+            cp = json.dumps({"position": 1, "root": "0" * 64, "at": "then"})
+            mismatched = api.get(f"/verify?checkpoint={cp}", "director.chen").json()
+            assert [f["kind"] for f in mismatched["findings"]] == ["checkpoint_mismatch"]
+            bad = api.get("/verify?checkpoint=%7B%7D", "director.chen")
+            assert (bad.status_code, bad.json()["code"]) == (422, "invalid_input")
+
+
+def test_verify_read_models_finds_a_read_model_row_edited(sf_any: Sf) -> None:
+    from tests.conftest import enter_article_case
+
+    enter_article_case(sf_any)
+    assert json.loads(sf_any("verify", "--read-models", "--json").stdout)["intact"]
+    store = Tamper(Store.parse(sf_any.store)).store
+    table = "pipeline" if store.kind == "sqlite" else f'"{store.reporting_schema}".pipeline'
+    Tamper(store).run(f"UPDATE {table} SET customer = 'someone else'")
+    out = sf_any("verify", "--read-models", code=1).stdout
+    assert "read model pipeline: only live" in out and "someone else" in out
+    assert "read model pipeline: only rebuilt" in out
