@@ -18,13 +18,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from crm.plan import BadRow, Change, DealPlan
 from domain import errors
 from domain.application import SalesProcess
-from domain.opportunity import Opportunity, deal_id
+from domain.opportunity import Opportunity
 from domain.vocabulary import Outcome, Stage
 
 #: Deals per transaction: large enough that a commit is a small part of a
@@ -141,14 +140,9 @@ def _write_batch(process: SalesProcess, plans: list[DealPlan], summary: Summary)
 
 def _stored(process: SalesProcess, key: str) -> Opportunity | None:
     try:
-        found: object = process.repository.get(deal_id(key))
-    except AggregateNotFoundError:
+        return process.deal(key)
+    except errors.UnknownDeal:
         return None
-    except PersistenceError as exc:
-        raise errors.StoreError(f"the store failed: {exc}") from exc
-    if not isinstance(found, Opportunity):
-        raise errors.StoreError(f"the store holds something else under deal {key!r}")
-    return found
 
 
 def _apply(plan: DealPlan, deal: Opportunity | None) -> tuple[Opportunity, int, int]:
