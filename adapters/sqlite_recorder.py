@@ -61,11 +61,12 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
             f"INSERT INTO {t} (rowid, originator_id, originator_version, topic, state, chain)"
             " VALUES (?,?,?,?,?,?)"
         )
-        self._next_id = (
-            f"SELECT max(coalesce((SELECT last_id FROM {ledger.LOG_TABLE} WHERE id = 1), 0),"
-            f" coalesce((SELECT max(rowid) FROM {t}), 0))"
+        # The next ids: after the high-water mark, or after the last rowid if
+        # an older salesflow (or a hand) wrote past it; the mark moves with them.
+        self._take_ids = (
+            f"UPDATE {ledger.LOG_TABLE} SET last_id = max(last_id,"
+            f" coalesce((SELECT max(rowid) FROM {t}), 0)) + ? WHERE id = 1 RETURNING last_id"
         )
-        self._set_last = f"UPDATE {ledger.LOG_TABLE} SET last_id = ? WHERE id = 1"
         self._deal_rows = (
             f"SELECT originator_version, topic, state, chain FROM {t}"
             " WHERE originator_id = ? AND originator_version >= ? ORDER BY originator_version"
@@ -134,9 +135,9 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
             chains = ledger.links(
                 stored_events, kwargs.get("heads"), lambda o, v: self._chain(c, o, v)
             )
-            c.execute(self._next_id)
-            first = int(c.fetchone()[0]) + 1
-            ids = list(range(first, first + len(stored_events)))
+            c.execute(self._take_ids, (len(stored_events),))
+            last = int(c.fetchone()[0])
+            ids = list(range(last - len(stored_events) + 1, last + 1))
             c.executemany(
                 self._insert,
                 [
@@ -144,7 +145,6 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
                     for i, s, h in zip(ids, stored_events, chains, strict=True)
                 ],
             )
-            c.execute(self._set_last, (ids[-1],))
         else:
             ids = []
         done: idem.Finished | None = kwargs.get("idempotency")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -35,6 +36,7 @@ from domain.vocabulary import (
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://salesflow.dev/deals")
 
 
+@lru_cache(maxsize=4096)
 def deal_id(key: str) -> UUID:
     """The aggregate id of a business key: the same key always maps to the same id."""
     return uuid5(_NAMESPACE, key)
