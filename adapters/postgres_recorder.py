@@ -108,6 +108,19 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
                     f" WHERE NOT EXISTS (SELECT 1 FROM {self.log_table})"
                 ),
                 _sql(ledger.CHECKPOINTS_DDL.format(table=self.checkpoints_table)),
+                # A deleted event's id stays taken: the mark moves past it.
+                _sql(
+                    f"CREATE OR REPLACE FUNCTION {schema}.salesflow_event_deleted()"
+                    " RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                    f" UPDATE {self.log_table} SET last_id = greatest(last_id,"
+                    " OLD.notification_id) WHERE id = 1; RETURN NULL; END $$"
+                ),
+                SQL(
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname ="
+                    " 'salesflow_event_deleted' AND tgrelid = {0}::regclass) THEN"
+                    " CREATE TRIGGER salesflow_event_deleted AFTER DELETE ON {1} FOR EACH ROW"
+                    " EXECUTE FUNCTION {2}.salesflow_event_deleted(); END IF; END $$"
+                ).format(Literal(events.as_string()), events, Identifier(datastore.schema)),
             ]
         )
         self.sql_timeout = _sql(f"SET LOCAL lock_timeout = '{PATIENCE_MS}ms'")
@@ -122,9 +135,8 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
             " ON e.originator_id = k.oid AND e.originator_version = k.v"
         ).format(events)
         self.sql_insert = SQL(
-            "WITH head AS (UPDATE {log} SET last_id = greatest(last_id,"
-            " (SELECT coalesce(max(notification_id), 0) FROM {events})) + %(n)s"
-            " WHERE id = 1 RETURNING last_id - %(n)s AS base)"
+            "WITH head AS (SELECT greatest(coalesce(max(notification_id), 0),"
+            " coalesce((SELECT last_id FROM {log} WHERE id = 1), 0)) AS base FROM {events})"
             " INSERT INTO {events} (originator_id, originator_version, topic, state, chain,"
             " notification_id)"
             " SELECT e.oid, e.v, e.topic, e.state, e.chain, head.base + e.n"

@@ -61,11 +61,11 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
             f"INSERT INTO {t} (rowid, originator_id, originator_version, topic, state, chain)"
             " VALUES (?,?,?,?,?,?)"
         )
-        # The next ids: after the high-water mark, or after the last rowid if
-        # an older salesflow (or a hand) wrote past it; the mark moves with them.
-        self._take_ids = (
-            f"UPDATE {ledger.LOG_TABLE} SET last_id = max(last_id,"
-            f" coalesce((SELECT max(rowid) FROM {t}), 0)) + ? WHERE id = 1 RETURNING last_id"
+        # The next ids: after the last rowid, or after the high-water mark that
+        # a deletion leaves (the trigger below), so that no id is given twice.
+        self._next_id = (
+            f"SELECT max(coalesce((SELECT max(rowid) FROM {t}), 0),"
+            f" coalesce((SELECT last_id FROM {ledger.LOG_TABLE} WHERE id = 1), 0))"
         )
         self._deal_rows = (
             f"SELECT originator_version, topic, state, chain FROM {t}"
@@ -79,6 +79,10 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
             idem.DDL.format(table=idem.TABLE),
             ledger.LOG_DDL.format(table=ledger.LOG_TABLE),
             ledger.LOG_SEED.format(table=ledger.LOG_TABLE),
+            # A deleted event's id stays taken: the mark moves past it.
+            f"CREATE TRIGGER IF NOT EXISTS salesflow_event_deleted AFTER DELETE ON"
+            f" {self.events_table_name} BEGIN UPDATE {ledger.LOG_TABLE}"
+            " SET last_id = max(last_id, OLD.rowid) WHERE id = 1; END",
             ledger.CHECKPOINTS_DDL.format(table=ledger.CHECKPOINTS_TABLE),
         ]
 
@@ -135,9 +139,9 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
             chains = ledger.links(
                 stored_events, kwargs.get("heads"), lambda o, v: self._chain(c, o, v)
             )
-            c.execute(self._take_ids, (len(stored_events),))
-            last = int(c.fetchone()[0])
-            ids = list(range(last - len(stored_events) + 1, last + 1))
+            c.execute(self._next_id)
+            first = int(c.fetchone()[0]) + 1
+            ids = list(range(first, first + len(stored_events)))
             c.executemany(
                 self._insert,
                 [
