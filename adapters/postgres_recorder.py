@@ -43,7 +43,7 @@ class _Turn:
         self, recorder: IdempotentPostgresRecorder, conn: Connection[DictRow], oid: UUID, after: int
     ):
         self.recorder, self.conn, self.oid = recorder, conn, oid
-        with conn.pipeline(), conn.cursor() as curs:
+        with conn.cursor() as curs:  # in the turn's pipeline: one round trip, on fetching
             curs.execute(recorder.sql_timeout, prepare=True)
             curs.execute(recorder.sql_turn, (LOCK_SPACE, str(oid)), prepare=True)
             curs.execute(recorder.sql_deal_rows, (oid, after), prepare=True)
@@ -68,16 +68,10 @@ class _Turn:
         ]
 
     def record(self, events: Sequence[StoredEvent], **extra: Any) -> None:
-        failed: Exception | None = None
-        with self.conn.pipeline() as pipeline, self.conn.cursor() as curs:
-            try:
-                self.recorder._insert_events(curs, events, **extra)
-                self.recorder._insert_stored_events(curs, events, heads=self.heads)
-                pipeline.sync()
-            except Exception as exc:  # raised after the pipeline, as psycopg asks
-                failed = exc
-        if failed is not None:
-            raise failed
+        """Queued with the commit: sent, and any refusal raised, as the turn ends."""
+        with self.conn.cursor() as curs:
+            self.recorder._insert_events(curs, events, **extra)
+            self.recorder._insert_stored_events(curs, events, heads=self.heads)
 
 
 class IdempotentPostgresRecorder(PostgresApplicationRecorder):
@@ -149,7 +143,9 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
     @contextmanager
     def deal_turn(self, originator_id: UUID, after: int) -> Iterator[_Turn]:
         try:
-            with self.datastore.get_connection() as conn, conn.transaction():
+            # Pipelined: the lock and the read go in one round trip, the
+            # insert and the commit in another.
+            with self.datastore.get_connection() as conn, conn.pipeline(), conn.transaction():
                 yield _Turn(self, conn, originator_id, after)
         except psycopg.errors.LockNotAvailable:
             raise ConcurrentUpdate(str(originator_id), 0) from None
