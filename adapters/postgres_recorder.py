@@ -67,11 +67,11 @@ class _Turn:
             for r in (rows if self.whole else rows[1:])
         ]
 
-    def record(self, events: Sequence[StoredEvent], **extra: Any) -> None:
+    def record(self, events: Sequence[StoredEvent], **extra: Any) -> bytes | None:
         """Queued with the commit: sent, and any refusal raised, as the turn ends."""
         with self.conn.cursor() as curs:
             self.recorder._insert_events(curs, events, **extra)
-            self.recorder._insert_stored_events(curs, events, heads=self.heads)
+            return self.recorder._call_append(curs, events, self.heads)
 
 
 class IdempotentPostgresRecorder(PostgresApplicationRecorder):
@@ -128,17 +128,40 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
             " JOIN unnest(%s::uuid[], %s::bigint[]) AS k(oid, v)"
             " ON e.originator_id = k.oid AND e.originator_version = k.v"
         ).format(events)
-        self.sql_insert = SQL(
-            "WITH head AS (SELECT greatest(coalesce(max(notification_id), 0),"
-            " coalesce((SELECT last_id FROM {log} WHERE id = 1), 0)) AS base FROM {events})"
-            " INSERT INTO {events} (originator_id, originator_version, topic, state, chain,"
-            " notification_id)"
-            " SELECT e.oid, e.v, e.topic, e.state, e.chain, head.base + e.n"
-            " FROM head, unnest(%(oids)s::uuid[], %(versions)s::bigint[], %(topics)s::text[],"
-            " %(states)s::bytea[], %(chains)s::bytea[]) WITH ORDINALITY"
-            " AS e(oid, v, topic, state, chain, n) ORDER BY e.n"
-            " RETURNING notification_id"
-        ).format(log=_sql(self.log_table), events=events)
+        # One call locks the table (so ids follow commit order), notifies the
+        # followers and inserts, numbering after the last id or the mark a
+        # deletion left: a write outside a turn is one round trip.
+        append = f"{schema}.salesflow_append"
+        self.sql_create_statements.append(
+            _sql(
+                f"CREATE OR REPLACE FUNCTION {append}(oids uuid[], versions bigint[],"
+                " topics text[], states bytea[], chains bytea[], after bigint, head bytea)"
+                " RETURNS SETOF bigint LANGUAGE plpgsql AS $$ DECLARE base bigint; BEGIN"
+                f" PERFORM set_config('lock_timeout', '{PATIENCE_MS}ms', true);"
+                # A writer appending after the version it kept: that version must
+                # still be stored as it was (never written past a deleted event).
+                # It waits for the deal's turn, so a writer in its turn is never
+                # beaten by one appending without.
+                f" IF after > 0 THEN PERFORM pg_advisory_xact_lock({LOCK_SPACE},"
+                " hashtext(oids[1]::text)); END IF;"
+                f" IF after > 0 AND NOT EXISTS (SELECT 1 FROM {events.as_string()} x"
+                " WHERE x.originator_id = oids[1] AND x.originator_version = after"
+                " AND x.chain IS NOT DISTINCT FROM head) THEN"
+                " RAISE unique_violation USING MESSAGE = 'not stored as kept'; END IF;"
+                f" LOCK TABLE {events.as_string()} IN EXCLUSIVE MODE;"
+                f" PERFORM pg_notify('{self.channel_name}', '');"
+                " SELECT greatest(coalesce(max(e.notification_id), 0),"
+                f" coalesce((SELECT h.last_id FROM {self.log_table} h WHERE h.id = 1), 0))"
+                f" INTO base FROM {events.as_string()} e;"
+                f" RETURN QUERY INSERT INTO {events.as_string()} AS t (originator_id,"
+                " originator_version, topic, state, chain, notification_id)"
+                " SELECT u.oid, u.v, u.topic, u.state, u.chain, base + u.n"
+                " FROM unnest(oids, versions, topics, states, chains) WITH ORDINALITY"
+                " AS u(oid, v, topic, state, chain, n) ORDER BY u.n RETURNING t.notification_id;"
+                " END $$"
+            )
+        )
+        self.sql_append = _sql(f"SELECT * FROM {append}(%s, %s, %s, %s, %s, %s, %s)")
 
     @contextmanager
     def deal_turn(self, originator_id: UUID, after: int) -> Iterator[_Turn]:
@@ -164,21 +187,60 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        chains = ledger.links(stored_events, kwargs.get("heads"), self._lookup(curs, stored_events))
-        self._lock_table(curs)
-        self._notify_channel(curs)
+        self._call_append(curs, stored_events, kwargs.get("heads"))
+
+    def _call_append(
+        self,
+        curs: Cursor[DictRow],
+        events: Sequence[StoredEvent],
+        heads: ledger.Heads | None,
+        after: int = 0,
+        head: bytes | None = None,
+    ) -> bytes | None:
+        """Queue the call; the last event's chain."""
+        chains = ledger.links(events, heads, self._lookup(curs, events))
         curs.execute(
-            self.sql_insert,
-            {
-                "n": len(stored_events),
-                "oids": [s.originator_id for s in stored_events],
-                "versions": [s.originator_version for s in stored_events],
-                "topics": [s.topic for s in stored_events],
-                "states": [s.state for s in stored_events],
-                "chains": chains,
-            },
+            self.sql_append,
+            (
+                [s.originator_id for s in events],
+                [s.originator_version for s in events],
+                [s.topic for s in events],
+                [s.state for s in events],
+                chains,
+                after,
+                head,
+            ),
             prepare=True,
         )
+        return chains[-1] if chains else None
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: Any
+    ) -> Sequence[int] | None:
+        return [row["salesflow_append"] for row in curs.fetchall()]
+
+    def append(
+        self, events: Sequence[StoredEvent], after: int, head: bytes | None, **extra: Any
+    ) -> bytes | None:
+        """Store one deal's ``events`` after its version ``after`` (chain
+        ``head``) in one statement of its own: refused (IntegrityError) if
+        another writer stored that version first."""
+        oid = events[0].originator_id
+        assert isinstance(oid, UUID)
+        try:
+            with self.datastore.get_connection() as conn:
+                if not extra:  # one statement, its own transaction: one round trip
+                    with conn.cursor() as curs:
+                        return self._call_append(curs, events, {oid: (after, head)}, after, head)
+                with conn.pipeline(), conn.transaction(), conn.cursor() as curs:
+                    self._insert_events(curs, events, **extra)
+                    return self._call_append(curs, events, {oid: (after, head)}, after, head)
+        except psycopg.errors.LockNotAvailable:
+            raise ConcurrentUpdate(str(oid), 0) from None
+        except psycopg.errors.UniqueViolation as exc:
+            raise p.IntegrityError(exc) from exc
+        except psycopg.Error as exc:
+            raise p.OperationalError(exc) from exc
 
     def _lookup(self, curs: Cursor[DictRow], events: Sequence[StoredEvent]) -> ledger.Lookup:
         """The stored chains the batch links to, fetched in one query when first asked."""

@@ -47,8 +47,8 @@ class _Turn:
             for v, t, s, _ in topic_rows
         ]
 
-    def record(self, events: Sequence[StoredEvent], **extra: Any) -> None:
-        self.recorder._insert_events(self.c, events, heads=self.heads, **extra)
+    def record(self, events: Sequence[StoredEvent], **extra: Any) -> bytes | None:
+        return self.recorder._append(self.c, events, self.heads, **extra)[1]
 
 
 class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
@@ -132,13 +132,39 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
         with self.write() as c:
             return self._insert_events(c, stored_events, **kwargs)
 
+    def append(
+        self, events: Sequence[StoredEvent], after: int, head: bytes | None, **extra: Any
+    ) -> bytes | None:
+        """Store one deal's ``events`` after its version ``after`` (chain
+        ``head``) in a transaction of their own: refused (IntegrityError) if
+        another writer stored that version first."""
+        oid = events[0].originator_id
+        assert isinstance(oid, UUID)
+        with self.write() as c:
+            if after:  # still stored as kept: never written past a deleted event
+                c.execute(self._chain_of, (oid.hex, after))
+                row = c.fetchone()
+                if row is None or row[0] != head:
+                    raise p.IntegrityError(f"version {after} is not stored as kept")
+            return self._append(c, events, {oid: (after, head)}, **extra)[1]
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        return self._append(c, stored_events, kwargs.pop("heads", None), **kwargs)[0]
+
+    def _append(
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        heads: ledger.Heads | None,
+        **kwargs: Any,
+    ) -> tuple[list[int], bytes | None]:
+        """Insert, chained and numbered; the ids and the last event's chain."""
+        ids: list[int] = []
+        chains: list[bytes] = []
         if stored_events:
-            chains = ledger.links(
-                stored_events, kwargs.get("heads"), lambda o, v: self._chain(c, o, v)
-            )
+            chains = ledger.links(stored_events, heads, lambda o, v: self._chain(c, o, v))
             c.execute(self._next_id)
             first = int(c.fetchone()[0]) + 1
             ids = list(range(first, first + len(stored_events)))
@@ -149,12 +175,10 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
                     for i, s, h in zip(ids, stored_events, chains, strict=True)
                 ],
             )
-        else:
-            ids = []
         done: idem.Finished | None = kwargs.get("idempotency")
         if done is not None:
             c.execute(idem.finish_sql(idem.TABLE).replace("%s", "?"), idem.finish_params(done))
-        return ids
+        return ids, (chains[-1] if chains else None)
 
     def _chain(self, c: SQLiteCursor, oid: UUID, version: int) -> bytes | None:
         c.execute(self._chain_of, (oid.hex, version))

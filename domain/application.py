@@ -162,36 +162,61 @@ class SalesProcess(Application[Any]):
         asked = CONDITIONS.get() or _NONE
         oid = deal_id(key)
         with self.turns(key):
+            kept = None if opening else self.kept.take(oid)
+            if kept is not None:
+                done = self._on_kept(key, *kept, decide, asked)
+                if done is not None:
+                    return done
             for attempt in range(1, MAX_ATTEMPTS + 1):
-                kept = None if opening else self.kept.take(oid)
                 deal: Opportunity | None = None
                 try:
-                    with self._writer.deal_turn(oid, kept.version if kept else 0) as turn:
-                        if turn.whole:
-                            deal = self._caught_up(key, None, turn.newer) if turn.newer else None
-                        else:
-                            assert kept is not None
-                            deal = self._caught_up(key, kept, turn.newer)
+                    with self._writer.deal_turn(oid, 0) as turn:
+                        deal = self._caught_up(key, None, turn.newer) if turn.newer else None
                         result = decide(deal)
                         deal = deal or opening
                         assert deal is not None
                         extra = asked.save_with(deal) if asked.save_with else {}
-                        turn.record(
-                            [self.mapper.to_stored_event(e) for e in deal.collect_events()],
-                            **extra,
-                        )
+                        chain = turn.record(self._stored(deal), **extra)
                 except IntegrityError:
                     time.sleep(random.uniform(0, 0.002 * 2**attempt))
                     continue
                 except PersistenceError as exc:
                     raise errors.StoreError(f"the store failed: {exc}") from exc
-                except errors.SalesProcessError:
-                    if deal is not None and not deal.pending_events:
-                        self.kept.keep(deal)  # refused before any change: still as stored
-                    raise
-                self.kept.keep(deal)
+                self.kept.keep(deal, chain)
                 return _recorded(deal, result)
         raise errors.ConcurrentUpdate(key, MAX_ATTEMPTS)
+
+    def _on_kept(
+        self,
+        key: str,
+        deal: Opportunity,
+        head: bytes | None,
+        decide: Callable[[Opportunity | None], T],
+        asked: Conditions,
+    ) -> Recorded[T] | None:
+        """Decide on a kept deal and append after its version, in one write.
+        None when that cannot stand: the decision refused the command (perhaps
+        only because the deal kept is behind the store) or the store refused
+        the version (another writer stored it first); the turn then decides
+        again on the history as stored (any refusal, the caller's included,
+        is only ever made on that)."""
+        after = deal.version
+        try:
+            result = decide(deal)
+            extra = asked.save_with(deal) if asked.save_with else {}
+        except Exception:
+            return None
+        try:
+            chain = self._writer.append(self._stored(deal), after, head, **extra)
+        except IntegrityError:
+            return None
+        except PersistenceError as exc:
+            raise errors.StoreError(f"the store failed: {exc}") from exc
+        self.kept.keep(deal, chain)
+        return _recorded(deal, result)
+
+    def _stored(self, deal: Opportunity) -> list[StoredEvent]:
+        return [self.mapper.to_stored_event(e) for e in deal.collect_events()]
 
     # -- commands -----------------------------------------------------------
     def open_deal(self, cmd: c.OpenDeal) -> Recorded[None]:

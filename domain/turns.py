@@ -27,15 +27,23 @@ class DealTurn(Protocol):
     #: True when ``newer`` holds the deal's whole history (a fresh start).
     whole: bool
 
-    def record(self, events: Sequence[StoredEvent], **extra: Any) -> None:
+    def record(self, events: Sequence[StoredEvent], **extra: Any) -> bytes | None:
         """Store ``events`` (chained) with what ``extra`` asks for, committed
-        when the turn ends without an error."""
+        when the turn ends without an error; returns the last one's chain."""
 
 
 class DealWriter(Protocol):
-    """An event store that gives turns on deals."""
+    """An event store that gives turns on deals, and appends without one."""
 
     def deal_turn(self, originator_id: UUID, after: int) -> AbstractContextManager[DealTurn]: ...
+
+    def append(
+        self, events: Sequence[StoredEvent], after: int, head: bytes | None, **extra: Any
+    ) -> bytes | None:
+        """Store one deal's events after version ``after`` whose chain is
+        ``head``, at once, with what ``extra`` asks for, refused
+        (``IntegrityError``) if that version is no longer the deal's last;
+        returns the last one's chain."""
 
 
 class Turns(Protocol):

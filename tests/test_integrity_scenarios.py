@@ -100,6 +100,22 @@ def test_a_kept_deal_sees_another_processs_write(flow: Salesflow) -> None:
     assert (moved.seq, moved.value.value) == (4, "entry")
 
 
+def test_a_kept_deal_behind_the_store_is_refused_and_decided_again(flow: Salesflow) -> None:
+    open_deal(flow.process, "K-3")  # kept at version 1
+    other = make_flow_like(flow)
+    try:
+        do(other.process, "activity", "K-3", "2026-07-02", kind="call", with_whom="theirs")
+    finally:
+        other.close()
+    # Appended after the kept version 1, it would take seq 2: the store refuses
+    # that, and the command is decided again on the stored history.
+    ours = do(flow.process, "activity", "K-3", "2026-07-03", kind="visit", with_whom="ours")
+    assert ours.seq == 3
+    withs = [e.data.get("with_whom") for e in flow.process.deal("K-3").entries[1:]]
+    assert withs == ["theirs", "ours"]
+    assert verify_store(flow.settings.store).intact
+
+
 def test_a_writer_that_takes_no_turn_is_never_overwritten(flow: Salesflow) -> None:
     """Another writer saves, without a turn, while this command decides: on
     PostgreSQL it gets in first and this command retries on the history it
@@ -131,6 +147,7 @@ def test_a_writer_that_takes_no_turn_is_never_overwritten(flow: Salesflow) -> No
             outcome["thread"] = writer
         return original(key, deal, stored)
 
+    process.kept.clear()  # a deal not kept: decided in a turn, on the stored history
     try:
         process._caught_up = racing  # type: ignore[method-assign]
         do(process, "activity", "K-2", "2026-07-02", kind="visit", with_whom="ours")

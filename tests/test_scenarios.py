@@ -112,6 +112,7 @@ class TestSalesProcessOnEachStore:
                 yield turn
 
         monkeypatch.setattr(writer, "deal_turn", always_beaten)
+        monkeypatch.setattr(writer, "append", _beaten)  # the kept deal's append, too
         with pytest.raises(ConcurrentUpdate):
             do(flow.process, "activity", "RACE-2", "2026-07-02", kind="call")
         assert tries == MAX_ATTEMPTS
@@ -119,7 +120,7 @@ class TestSalesProcessOnEachStore:
         assert all(e.event != "ActivityHeld" for e in flow.process.deal("RACE-2").entries)
 
 
-def _beaten(events: object, **extra: object) -> None:
+def _beaten(events: object, *kept: object, **extra: object) -> None:
     raise IntegrityError("another writer saved this version first")
 
 
