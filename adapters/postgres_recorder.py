@@ -36,6 +36,19 @@ def _sql(text: str) -> Composed:
     return Composed([SQL(text)])
 
 
+@contextmanager
+def _refusals(oid: UUID) -> Iterator[None]:
+    """psycopg's errors in the library's terms (and a turn never had, in ours)."""
+    try:
+        yield
+    except psycopg.errors.LockNotAvailable:
+        raise ConcurrentUpdate(str(oid), 0) from None
+    except psycopg.errors.UniqueViolation as exc:
+        raise p.IntegrityError(exc) from exc
+    except psycopg.Error as exc:
+        raise p.OperationalError(exc) from exc
+
+
 class _Turn:
     """A deal's turn on PostgreSQL: a transaction holding the deal's lock."""
 
@@ -165,17 +178,15 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
 
     @contextmanager
     def deal_turn(self, originator_id: UUID, after: int) -> Iterator[_Turn]:
-        try:
-            # Pipelined: the lock and the read go in one round trip, the
-            # insert and the commit in another.
-            with self.datastore.get_connection() as conn, conn.pipeline(), conn.transaction():
-                yield _Turn(self, conn, originator_id, after)
-        except psycopg.errors.LockNotAvailable:
-            raise ConcurrentUpdate(str(originator_id), 0) from None
-        except psycopg.errors.UniqueViolation as exc:
-            raise p.IntegrityError(exc) from exc
-        except psycopg.Error as exc:
-            raise p.OperationalError(exc) from exc
+        # Pipelined: the lock and the read go in one round trip, the insert
+        # and the commit in another.
+        with (
+            _refusals(originator_id),
+            self.datastore.get_connection() as conn,
+            conn.pipeline(),
+            conn.transaction(),
+        ):
+            yield _Turn(self, conn, originator_id, after)
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -227,20 +238,13 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
         another writer stored that version first."""
         oid = events[0].originator_id
         assert isinstance(oid, UUID)
-        try:
-            with self.datastore.get_connection() as conn:
-                if not extra:  # one statement, its own transaction: one round trip
-                    with conn.cursor() as curs:
-                        return self._call_append(curs, events, {oid: (after, head)}, after, head)
-                with conn.pipeline(), conn.transaction(), conn.cursor() as curs:
-                    self._insert_events(curs, events, **extra)
+        with _refusals(oid), self.datastore.get_connection() as conn:
+            if not extra:  # one statement, its own transaction: one round trip
+                with conn.cursor() as curs:
                     return self._call_append(curs, events, {oid: (after, head)}, after, head)
-        except psycopg.errors.LockNotAvailable:
-            raise ConcurrentUpdate(str(oid), 0) from None
-        except psycopg.errors.UniqueViolation as exc:
-            raise p.IntegrityError(exc) from exc
-        except psycopg.Error as exc:
-            raise p.OperationalError(exc) from exc
+            with conn.pipeline(), conn.transaction(), conn.cursor() as curs:
+                self._insert_events(curs, events, **extra)
+                return self._call_append(curs, events, {oid: (after, head)}, after, head)
 
     def _lookup(self, curs: Cursor[DictRow], events: Sequence[StoredEvent]) -> ledger.Lookup:
         """The stored chains the batch links to, fetched in one query when first asked."""

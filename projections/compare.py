@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,27 @@ def _differences(
     ]
 
 
+def _compared(
+    execute: Callable[..., Any], live: Callable[[str], str], built: Callable[[str], str]
+) -> list[dict[str, Any]]:
+    """Every table's rows found on one side only (``EXCEPT`` both ways)."""
+    out: list[dict[str, Any]] = []
+    for table in TABLES:
+        cols = ", ".join(f'"{c}"' for c in table.column_names)
+        a_, b_ = live(table.name), built(table.name)
+        sides = [
+            (
+                what,
+                execute(
+                    f"SELECT {cols} FROM {a} EXCEPT SELECT {cols} FROM {b} LIMIT {SHOWN}"
+                ).fetchall(),
+            )
+            for what, a, b in (("only live", a_, b_), ("only rebuilt", b_, a_))
+        ]
+        out.extend(_differences(table, sides))
+    return out
+
+
 def _sqlite(flow: Salesflow, path: str) -> list[dict[str, Any]]:
     from projections.sqlite_store import SQLiteReadStore
 
@@ -60,19 +82,7 @@ def _sqlite(flow: Salesflow, path: str) -> list[dict[str, Any]]:
         conn = sqlite3.connect(path, timeout=30)
         try:
             conn.execute("ATTACH DATABASE ? AS rebuilt", (aside,))
-            for table in TABLES:
-                cols = ", ".join(f'"{c}"' for c in table.column_names)
-                live, built = f"main.{table.name}", f"rebuilt.{table.name}"
-                sides = [
-                    (
-                        what,
-                        conn.execute(
-                            f"SELECT {cols} FROM {a} EXCEPT SELECT {cols} FROM {b} LIMIT {SHOWN}"
-                        ).fetchall(),
-                    )
-                    for what, a, b in (("only live", live, built), ("only rebuilt", built, live))
-                ]
-                out.extend(_differences(table, sides))
+            out.extend(_compared(conn.execute, lambda t: f"main.{t}", lambda t: f"rebuilt.{t}"))
         finally:
             conn.close()
     return out
@@ -93,20 +103,13 @@ def _postgres(flow: Salesflow) -> list[dict[str, Any]]:
         shadow.ensure_schema()
         Projector(flow.process, shadow, settings=flow.settings).catch_up()
         with psycopg.connect(store.conninfo()) as conn:
-            for table in TABLES:
-                cols = ", ".join(f'"{c}"' for c in table.column_names)
-                live = f'"{store.reporting_schema}".{table.name}'
-                built = f'"{aside}".{table.name}'
-                sides = [
-                    (
-                        what,
-                        conn.execute(
-                            f"SELECT {cols} FROM {a} EXCEPT SELECT {cols} FROM {b} LIMIT {SHOWN}"
-                        ).fetchall(),
-                    )
-                    for what, a, b in (("only live", live, built), ("only rebuilt", built, live))
-                ]
-                out.extend(_differences(table, sides))
+            out.extend(
+                _compared(
+                    conn.execute,
+                    lambda t: f'"{store.reporting_schema}".{t}',
+                    lambda t: f'"{aside}".{t}',
+                )
+            )
     finally:
         shadow.close()
         with psycopg.connect(store.conninfo(), autocommit=True) as conn:

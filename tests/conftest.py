@@ -155,15 +155,20 @@ def enter_article_case(sf: Sf) -> None:
     )
 
 
-def cli_json(flow: Salesflow, *args: str) -> Any:
-    """``salesflow --store <flow's store> ARGS --json``, parsed."""
+def url_of(flow: Salesflow) -> str:
+    """The ``--store`` URL of the flow's store."""
     store = flow.settings.store
-    url = (
-        f"sqlite:///{store.path}"
-        if store.kind == "sqlite"
-        else f"postgresql://{store.user}@{store.host}:{store.port}/{store.dbname}"
+    if store.kind == "sqlite":
+        return f"sqlite:///{store.path}"
+    return (
+        f"postgresql://{store.user}@{store.host}:{store.port}/{store.dbname}"
         f"?schema={store.events_schema}&reporting={store.reporting_schema}"
     )
+
+
+def cli_json(flow: Salesflow, *args: str) -> Any:
+    """``salesflow --store <flow's store> ARGS --json``, parsed."""
+    url = url_of(flow)
     result = CliRunner().invoke(cli, ["--store", url, *args, "--json"], env={"SALESFLOW_TZ": "UTC"})
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)

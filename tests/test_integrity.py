@@ -17,7 +17,7 @@ from adapters.stores import Store
 from adapters.verify import Finding, Report
 from cli.context import Salesflow
 from domain.errors import DamagedDeal
-from tests.conftest import Sf
+from tests.conftest import Sf, url_of
 from tests.support import developed, do, open_deal
 from tests.tamper import Tamper
 
@@ -214,16 +214,9 @@ class TestTheMerkleTree:
 
 class TestTheCommandLine:
     def test_verify_and_checkpoint_end_to_end(self, flow: Salesflow, tamper: Tamper) -> None:
-        store = flow.settings.store
-        url = (
-            f"sqlite:///{store.path}"
-            if store.kind == "sqlite"
-            else f"postgresql://{store.user}@{store.host}:{store.port}/{store.dbname}"
-            f"?schema={store.events_schema}&reporting={store.reporting_schema}"
-        )
         from pathlib import Path
 
-        sf = Sf(url, Path(store.path or "."))
+        sf = Sf(url_of(flow), Path(flow.settings.store.path or "."))
         cp = json.loads(sf("checkpoint").stdout)
         assert set(cp) >= {"position", "root", "at"}
         assert "intact" in sf("verify", "--checkpoint", json.dumps(cp)).stdout

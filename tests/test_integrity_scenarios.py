@@ -17,20 +17,10 @@ from adapters.integrity import verify_store
 from cli.context import Salesflow
 from domain.opportunity import Opportunity
 from domain.vocabulary import ActivityKind
-from tests.conftest import Sf, make_flow
+from tests.conftest import Sf, make_flow, url_of
 from tests.crm_support import salesforce_export
 from tests.support import developed, do, open_deal, t
 from tests.test_scenarios import make_flow_like
-
-
-def _url(flow: Salesflow) -> str:
-    store = flow.settings.store
-    if store.kind == "sqlite":
-        return f"sqlite:///{store.path}"
-    return (
-        f"postgresql://{store.user}@{store.host}:{store.port}/{store.dbname}"
-        f"?schema={store.events_schema}&reporting={store.reporting_schema}"
-    )
 
 
 def test_the_chain_survives_an_import_its_repeat_a_rebuild_and_an_export(
@@ -73,7 +63,7 @@ def _write(url: str, n: int, commands: int) -> tuple[list[str], list[str]]:
 
 def test_eight_processes_on_one_deal_lose_nothing_and_keep_the_chain(flow: Salesflow) -> None:
     open_deal(flow.process, "HOT-1")
-    url = _url(flow)
+    url = url_of(flow)
     with multiprocessing.get_context("spawn").Pool(8) as pool:
         results = pool.starmap(_write, [(url, n, 12) for n in range(8)])
     done = sorted(w for ok, _ in results for w in ok)
