@@ -48,7 +48,7 @@ class _Turn:
         ]
 
     def record(self, events: Sequence[StoredEvent], **extra: Any) -> bytes | None:
-        return self.recorder._append(self.c, events, self.heads, **extra)[1]
+        return self.recorder._append(self.c, events, self.heads, None, **extra)[1]
 
 
 class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
@@ -70,6 +70,11 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
         self._deal_rows = (
             f"SELECT originator_version, topic, state, chain FROM {t}"
             " WHERE originator_id = ? AND originator_version >= ? ORDER BY originator_version"
+        )
+        self._kept_and_next = (
+            f"SELECT EXISTS (SELECT 1 FROM {t} WHERE originator_id = ? AND originator_version = ?),"
+            f" (SELECT chain FROM {t} WHERE originator_id = ? AND originator_version = ?),"
+            f" ({self._next_id[len('SELECT ') :]})"
         )
         self._chain_of = f"SELECT chain FROM {t} WHERE originator_id = ? AND originator_version = ?"
 
@@ -141,40 +146,45 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
         oid = events[0].originator_id
         assert isinstance(oid, UUID)
         with self.write() as c:
-            if after:  # still stored as kept: never written past a deleted event
-                c.execute(self._chain_of, (oid.hex, after))
-                row = c.fetchone()
-                if row is None or row[0] != head:
-                    raise p.IntegrityError(f"version {after} is not stored as kept")
-            return self._append(c, events, {oid: (after, head)}, **extra)[1]
+            # One read: the kept version as stored (never written past a deleted
+            # event), and where the ids go on.
+            c.execute(self._kept_and_next, (oid.hex, after, oid.hex, after))
+            stored, chain, last_id = c.fetchone()
+            if after and (not stored or chain != head):
+                raise p.IntegrityError(f"version {after} is not stored as kept")
+            return self._append(c, events, {oid: (after, head)}, last_id, **extra)[1]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        return self._append(c, stored_events, kwargs.pop("heads", None), **kwargs)[0]
+        return self._append(c, stored_events, kwargs.pop("heads", None), None, **kwargs)[0]
 
     def _append(
         self,
         c: SQLiteCursor,
         stored_events: Sequence[StoredEvent],
         heads: ledger.Heads | None,
+        last_id: int | None,
         **kwargs: Any,
     ) -> tuple[list[int], bytes | None]:
-        """Insert, chained and numbered; the ids and the last event's chain."""
+        """Insert, chained and numbered after ``last_id`` (None: read here);
+        the ids and the last event's chain."""
         ids: list[int] = []
         chains: list[bytes] = []
         if stored_events:
             chains = ledger.links(stored_events, heads, lambda o, v: self._chain(c, o, v))
-            c.execute(self._next_id)
-            first = int(c.fetchone()[0]) + 1
-            ids = list(range(first, first + len(stored_events)))
-            c.executemany(
-                self._insert,
-                [
-                    (i, s.originator_id.hex, s.originator_version, s.topic, s.state, h)  # type: ignore[union-attr]
-                    for i, s, h in zip(ids, stored_events, chains, strict=True)
-                ],
-            )
+            if last_id is None:
+                c.execute(self._next_id)
+                last_id = int(c.fetchone()[0])
+            ids = list(range(last_id + 1, last_id + 1 + len(stored_events)))
+            rows = [
+                (i, s.originator_id.hex, s.originator_version, s.topic, s.state, h)  # type: ignore[union-attr]
+                for i, s, h in zip(ids, stored_events, chains, strict=True)
+            ]
+            if len(rows) == 1:
+                c.execute(self._insert, rows[0])
+            else:
+                c.executemany(self._insert, rows)
         done: idem.Finished | None = kwargs.get("idempotency")
         if done is not None:
             c.execute(idem.finish_sql(idem.TABLE).replace("%s", "?"), idem.finish_params(done))
