@@ -52,32 +52,26 @@ def _refusals(oid: UUID) -> Iterator[None]:
 class _Turn:
     """A deal's turn on PostgreSQL: a transaction holding the deal's lock."""
 
-    def __init__(
-        self, recorder: IdempotentPostgresRecorder, conn: Connection[DictRow], oid: UUID, after: int
-    ):
-        self.recorder, self.conn, self.oid = recorder, conn, oid
+    def __init__(self, recorder: IdempotentPostgresRecorder, conn: Connection[DictRow], oid: UUID):
+        self.recorder, self.conn = recorder, conn
         with conn.cursor() as curs:  # in the turn's pipeline: one round trip, on fetching
             curs.execute(recorder.sql_timeout, prepare=True)
             curs.execute(recorder.sql_turn, (LOCK_SPACE, str(oid)), prepare=True)
-            curs.execute(recorder.sql_deal_rows, (oid, after), prepare=True)
+            curs.execute(recorder.sql_deal_rows, (oid,), prepare=True)
             rows = curs.fetchall()
-            self.whole = after == 0 or not rows or rows[0]["originator_version"] != after
-            if self.whole and after:
-                curs.execute(recorder.sql_deal_rows, (oid, 0), prepare=True)
-                rows = curs.fetchall()
         head = rows[-1] if rows else None
         chain = head["chain"] if head else None
         self.heads: ledger.Heads = (
             {oid: (head["originator_version"], bytes(chain) if chain else None)} if head else {}
         )
-        self.newer = [
+        self.history = [
             StoredEvent(
                 originator_id=oid,
                 originator_version=r["originator_version"],
                 topic=r["topic"],
                 state=bytes(r["state"]),
             )
-            for r in (rows if self.whole else rows[1:])
+            for r in rows
         ]
 
     def record(self, events: Sequence[StoredEvent], **extra: Any) -> bytes | None:
@@ -97,7 +91,6 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
         self.log_table = f"{schema}.{ledger.LOG_TABLE}"
         self.checkpoints_table = f"{schema}.{ledger.CHECKPOINTS_TABLE}"
         events = SQL("{0}.{1}").format(Identifier(datastore.schema), Identifier(events_table_name))
-        self.events = events
         self.sql_create_statements.extend(
             [
                 _sql(idem.DDL.format(table=self.keys_table)),
@@ -134,7 +127,7 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
         self.sql_turn = SQL("SELECT pg_advisory_xact_lock(%s, hashtext(%s))")
         self.sql_deal_rows: Composed = SQL(
             "SELECT originator_version, topic, state, chain FROM {0}"
-            " WHERE originator_id = %s AND originator_version >= %s ORDER BY originator_version"
+            " WHERE originator_id = %s ORDER BY originator_version"
         ).format(events)
         self.sql_chains = SQL(
             "SELECT e.originator_id, e.originator_version, e.chain FROM {0} e"
@@ -177,7 +170,7 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
         self.sql_append = _sql(f"SELECT * FROM {append}(%s, %s, %s, %s, %s, %s, %s)")
 
     @contextmanager
-    def deal_turn(self, originator_id: UUID, after: int) -> Iterator[_Turn]:
+    def deal_turn(self, originator_id: UUID) -> Iterator[_Turn]:
         # Pipelined: the lock and the read go in one round trip, the insert
         # and the commit in another.
         with (
@@ -186,7 +179,7 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
             conn.pipeline(),
             conn.transaction(),
         ):
-            yield _Turn(self, conn, originator_id, after)
+            yield _Turn(self, conn, originator_id)
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -33,18 +33,15 @@ _ERRORS: tuple[tuple[type[sqlite3.Error], type[p.PersistenceError]], ...] = (
 class _Turn:
     """A deal's turn on SQLite: a write transaction already begun."""
 
-    def __init__(self, recorder: IdempotentSQLiteRecorder, c: SQLiteCursor, oid: UUID, after: int):
-        self.recorder, self.c, self.oid = recorder, c, oid
-        rows = recorder.deal_rows(c, oid, after)
-        self.whole = after == 0 or not rows or rows[0][0] != after
-        if self.whole and after:
-            rows = recorder.deal_rows(c, oid, 0)
+    def __init__(self, recorder: IdempotentSQLiteRecorder, c: SQLiteCursor, oid: UUID):
+        self.recorder, self.c = recorder, c
+        c.execute(recorder._deal_rows, (oid.hex,))
+        rows = c.fetchall()
         head = rows[-1] if rows else None
         self.heads: ledger.Heads = {oid: (head[0], head[3])} if head else {}
-        topic_rows = rows if self.whole else rows[1:]
-        self.newer = [
+        self.history = [
             StoredEvent(originator_id=oid, originator_version=v, topic=t, state=s)
-            for v, t, s, _ in topic_rows
+            for v, t, s, _ in rows
         ]
 
     def record(self, events: Sequence[StoredEvent], **extra: Any) -> bytes | None:
@@ -69,7 +66,7 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
         )
         self._deal_rows = (
             f"SELECT originator_version, topic, state, chain FROM {t}"
-            " WHERE originator_id = ? AND originator_version >= ? ORDER BY originator_version"
+            " WHERE originator_id = ? ORDER BY originator_version"
         )
         self._kept_and_next = (
             f"SELECT EXISTS (SELECT 1 FROM {t} WHERE originator_id = ? AND originator_version = ?),"
@@ -122,14 +119,9 @@ class IdempotentSQLiteRecorder(SQLiteApplicationRecorder):
                 raise
 
     @contextmanager
-    def deal_turn(self, originator_id: UUID, after: int) -> Iterator[_Turn]:
+    def deal_turn(self, originator_id: UUID) -> Iterator[_Turn]:
         with self.write() as c:
-            yield _Turn(self, c, originator_id, after)
-
-    def deal_rows(self, c: SQLiteCursor, oid: UUID, after: int) -> list[Any]:
-        """(version, topic, state, chain) of the deal's events from ``after`` on."""
-        c.execute(self._deal_rows, (oid.hex, after))
-        return [tuple(r) for r in c.fetchall()]
+            yield _Turn(self, c, originator_id)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

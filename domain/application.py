@@ -107,16 +107,10 @@ class SalesProcess(Application[Any]):
         return self._replayed(key, stored)
 
     def _replayed(self, key: str, stored: Sequence[StoredEvent]) -> Opportunity:
-        """A deal rebuilt from its stored events; a hole in them is named."""
-        return self._caught_up(key, None, stored)
-
-    def _caught_up(
-        self, key: str, deal: Opportunity | None, stored: Sequence[StoredEvent]
-    ) -> Opportunity:
-        """``deal`` (None: a new start) with ``stored`` applied, checked for
-        holes without the library's per-event protocol checks (the hot path)."""
+        """A deal rebuilt from its stored events, a hole in them named, without
+        the library's per-event protocol check (the replay's cost)."""
         to_event = self.mapper.to_domain_event
-        found: Any = deal
+        found: Any = None
         for s in stored:
             expected = found.version + 1 if found is not None else 1
             if s.originator_version != expected:
@@ -136,10 +130,10 @@ class SalesProcess(Application[Any]):
 
     # -- writing ------------------------------------------------------------
     def _change(self, key: str, decide: Callable[[Opportunity], T]) -> Recorded[T]:
-        """Read, decide, save, in the deal's turn: a deal kept from an earlier
-        command is brought up to date in the turn's own transaction, so no
-        decision is made on a stale deal. A writer that took no turn and saved
-        first makes the whole cycle run again (jittered backoff)."""
+        """Decide and save: on the deal kept from an earlier command, appended
+        after its version (``_on_kept``), or else read, decided and saved in
+        the deal's turn. A writer that took no turn and saved first makes the
+        turn's whole cycle run again (jittered backoff)."""
         return self._in_turn(key, lambda deal: self._decided(key, deal, decide))
 
     def _decided(self, key: str, deal: Opportunity | None, decide: Callable[[Opportunity], T]) -> T:
@@ -170,8 +164,8 @@ class SalesProcess(Application[Any]):
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 deal: Opportunity | None = None
                 try:
-                    with self._writer.deal_turn(oid, 0) as turn:
-                        deal = self._caught_up(key, None, turn.newer) if turn.newer else None
+                    with self._writer.deal_turn(oid) as turn:
+                        deal = self._replayed(key, turn.history) if turn.history else None
                         result = decide(deal)
                         deal = deal or opening
                         assert deal is not None

@@ -2,10 +2,11 @@
 safely: a *turn* on one deal, in one transaction of the store.
 
 Inside a turn no other writer of the deal can save; the turn hands over the
-events stored after the version the caller already holds (none, usually:
-a deal kept from an earlier command is brought up to date, never trusted),
-then records the new ones, chained, in the same transaction. The stores'
-recorders (``adapters``) implement it; the domain only names it.
+deal's stored history, then records the new events, chained, in the same
+transaction. A deal kept from an earlier command needs no turn: its events
+are appended after the version kept, which the store refuses if that
+version is no longer the deal's last. The stores' recorders (``adapters``)
+implement both; the domain only names them.
 """
 
 from __future__ import annotations
@@ -21,11 +22,8 @@ from eventsourcing.persistence import StoredEvent
 class DealTurn(Protocol):
     """One deal's turn, open."""
 
-    #: The stored events after the version asked for, in version order; all
-    #: of them when that version is not stored as the caller knew it.
-    newer: Sequence[StoredEvent]
-    #: True when ``newer`` holds the deal's whole history (a fresh start).
-    whole: bool
+    #: The deal's stored events, in version order (none: not opened yet).
+    history: Sequence[StoredEvent]
 
     def record(self, events: Sequence[StoredEvent], **extra: Any) -> bytes | None:
         """Store ``events`` (chained) with what ``extra`` asks for, committed
@@ -35,7 +33,7 @@ class DealTurn(Protocol):
 class DealWriter(Protocol):
     """An event store that gives turns on deals, and appends without one."""
 
-    def deal_turn(self, originator_id: UUID, after: int) -> AbstractContextManager[DealTurn]: ...
+    def deal_turn(self, originator_id: UUID) -> AbstractContextManager[DealTurn]: ...
 
     def append(
         self, events: Sequence[StoredEvent], after: int, head: bytes | None, **extra: Any

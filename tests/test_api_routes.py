@@ -226,7 +226,7 @@ def test_every_problem_status_of_api_md(api: Api, monkeypatch: pytest.MonkeyPatc
         "message": cases[10][0].json()["errors"][0]["message"],
     }
 
-    def unreachable(oid: Any, after: int) -> Any:
+    def unreachable(oid: Any) -> Any:
         raise OperationalError("connection refused")
 
     runtime = api.client.app.state.runtime  # type: ignore[attr-defined]

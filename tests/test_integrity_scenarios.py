@@ -114,7 +114,7 @@ def test_a_writer_that_takes_no_turn_is_never_overwritten(flow: Salesflow) -> No
     other = make_flow_like(flow)
     other.process  # noqa: B018 - opened before the race, not inside it
     process = flow.process
-    original = process._caught_up
+    original = process._replayed
     outcome: dict[str, Any] = {}
     calls = 0
 
@@ -127,7 +127,7 @@ def test_a_writer_that_takes_no_turn_is_never_overwritten(flow: Salesflow) -> No
         except IntegrityError:
             outcome["rogue"] = "refused"
 
-    def racing(key: str, deal: Opportunity | None, stored: Any) -> Opportunity:
+    def racing(key: str, stored: Any) -> Opportunity:
         nonlocal calls
         calls += 1
         if calls == 1:
@@ -135,15 +135,15 @@ def test_a_writer_that_takes_no_turn_is_never_overwritten(flow: Salesflow) -> No
             writer.start()
             writer.join(timeout=2)  # PostgreSQL: done; SQLite: waiting for our lock
             outcome["thread"] = writer
-        return original(key, deal, stored)
+        return original(key, stored)
 
     process.kept.clear()  # a deal not kept: decided in a turn, on the stored history
     try:
-        process._caught_up = racing  # type: ignore[method-assign]
+        process._replayed = racing  # type: ignore[method-assign]
         do(process, "activity", "K-2", "2026-07-02", kind="visit", with_whom="ours")
         outcome["thread"].join(timeout=30)
     finally:
-        del process._caught_up  # the class's own again
+        del process._replayed  # the class's own again
         other.close()
     withs = [e.data.get("with_whom") for e in process.deal("K-2").entries[1:]]
     if flow.settings.store.kind == "postgresql":

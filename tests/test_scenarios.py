@@ -103,11 +103,11 @@ class TestSalesProcessOnEachStore:
         tries = 0
 
         @contextmanager
-        def always_beaten(oid: UUID, after: int) -> Iterator[DealTurn]:
+        def always_beaten(oid: UUID) -> Iterator[DealTurn]:
             # Another writer that takes no turn saves first, every time.
             nonlocal tries
             tries += 1
-            with turn_of(oid, after) as turn:
+            with turn_of(oid) as turn:
                 monkeypatch.setattr(turn, "record", _beaten)
                 yield turn
 
