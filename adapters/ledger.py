@@ -19,7 +19,8 @@ from adapters.chain import GENESIS, link
 LOG_TABLE = "salesflow_log"
 CHECKPOINTS_TABLE = "salesflow_checkpoints"
 LOG_DDL = "CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY, last_id BIGINT NOT NULL)"
-LOG_SEED = "INSERT INTO {table} (id, last_id) VALUES (1, 0) ON CONFLICT DO NOTHING"
+#: Written only when missing (an upsert would wait on a writer's row lock).
+LOG_SEED = "INSERT INTO {table} (id, last_id) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM {table})"
 CHECKPOINTS_DDL = (
     "CREATE TABLE IF NOT EXISTS {table} (position BIGINT NOT NULL, size BIGINT NOT NULL,"
     " root TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (position, at))"

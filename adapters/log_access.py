@@ -8,7 +8,7 @@ deal in version order for the chains, then in notification order for the log.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -77,74 +77,43 @@ def _uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
-class _SQLiteSnapshot:
-    def __init__(self, conn: sqlite3.Connection, table: str) -> None:
-        self.conn, self.table = conn, table
+class _Snapshot:
+    """The log read in one transaction of either store: ``stream`` runs a
+    query and iterates its rows, ``prefix`` qualifies our tables and ``id``
+    names the events' notification id column."""
+
+    def __init__(
+        self, stream: Callable[[str], Iterable[Sequence[Any]]], events: str, prefix: str, id: str
+    ) -> None:
+        self.stream, self.events, self.prefix, self.id = stream, events, prefix, id
 
     def _rows(self, sql: str) -> Iterator[EventRow]:
-        for i, oid, v, topic, state, chain in self.conn.execute(sql):
+        for i, oid, v, topic, state, chain in self.stream(sql):
             yield EventRow(i, _uuid(oid), v, str(topic), _bytes(state), _chain(chain))
 
     def by_deal(self) -> Iterator[EventRow]:
         return self._rows(
-            f"SELECT rowid, {_COLUMNS}, state, chain FROM {self.table}"
+            f"SELECT {self.id}, {_COLUMNS}, state, chain FROM {self.events}"
             " ORDER BY originator_id, originator_version"
         )
 
     def by_id(self) -> Iterator[EventRow]:
         return self._rows(
-            f"SELECT rowid, {_COLUMNS}, CASE WHEN chain IS NULL THEN state END, chain"
-            f" FROM {self.table} ORDER BY rowid"
+            f"SELECT {self.id}, {_COLUMNS}, CASE WHEN chain IS NULL THEN state END, chain"
+            f" FROM {self.events} ORDER BY {self.id}"
         )
 
     def high_water(self) -> int:
-        row = self.conn.execute(f"SELECT last_id FROM {ledger.LOG_TABLE} WHERE id = 1").fetchone()
-        return int(row[0]) if row else 0
+        rows = list(
+            self.stream(f"SELECT last_id FROM {self.prefix}{ledger.LOG_TABLE} WHERE id = 1")
+        )
+        return int(rows[0][0]) if rows else 0
 
     def checkpoints(self) -> list[Checkpoint]:
-        rows = self.conn.execute(
-            f"SELECT position, root, at, size FROM {ledger.CHECKPOINTS_TABLE} ORDER BY position, at"
-        )
-        return [Checkpoint(*r) for r in rows]
-
-
-class _PostgresSnapshot:
-    def __init__(self, conn: Any, schema: str, table: str) -> None:
-        self.conn, self.schema = conn, schema
-        self.table = f'"{schema}"."{table}"'
-
-    def _rows(self, sql: str) -> Iterator[EventRow]:
-        with self.conn.cursor(name="salesflow_verify") as curs:
-            curs.itersize = 2000
-            curs.execute(sql)
-            for i, oid, v, topic, state, chain in curs:
-                yield EventRow(
-                    i, oid, v, topic, bytes(state or b""), bytes(chain) if chain else None
-                )
-
-    def by_deal(self) -> Iterator[EventRow]:
-        return self._rows(
-            f"SELECT notification_id, {_COLUMNS}, state, chain FROM {self.table}"
-            " ORDER BY originator_id, originator_version"
-        )
-
-    def by_id(self) -> Iterator[EventRow]:
-        return self._rows(
-            f"SELECT notification_id, {_COLUMNS}, CASE WHEN chain IS NULL THEN state END, chain"
-            f" FROM {self.table} ORDER BY notification_id"
-        )
-
-    def high_water(self) -> int:
-        row = self.conn.execute(
-            f'SELECT last_id FROM "{self.schema}".{ledger.LOG_TABLE} WHERE id = 1'
-        ).fetchone()
-        return int(row[0]) if row else 0
-
-    def checkpoints(self) -> list[Checkpoint]:
-        rows = self.conn.execute(
-            f'SELECT position, root, at, size FROM "{self.schema}".{ledger.CHECKPOINTS_TABLE}'
+        rows = self.stream(
+            f"SELECT position, root, at, size FROM {self.prefix}{ledger.CHECKPOINTS_TABLE}"
             " ORDER BY position, at"
-        ).fetchall()
+        )
         return [Checkpoint(*r) for r in rows]
 
 
@@ -163,7 +132,7 @@ def _sqlite(store: Store) -> Iterator[LogSnapshot]:
     conn = sqlite3.connect(store.path, isolation_level=None, timeout=30)
     try:
         conn.execute("BEGIN")  # a read transaction: one snapshot in WAL mode
-        yield _SQLiteSnapshot(conn, events_table(store))
+        yield _Snapshot(conn.execute, events_table(store), "", "rowid")
         conn.execute("COMMIT")
     finally:
         conn.close()
@@ -175,7 +144,15 @@ def _postgres(store: Store) -> Iterator[LogSnapshot]:
 
     with psycopg.connect(store.conninfo()) as conn:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield _PostgresSnapshot(conn, store.events_schema or "public", events_table(store))
+        schema = f'"{store.events_schema or "public"}".'
+
+        def stream(sql: str) -> Iterator[Sequence[Any]]:
+            with conn.cursor(name="salesflow_verify") as curs:  # server-side: streamed
+                curs.itersize = 2000
+                curs.execute(sql)
+                yield from curs
+
+        yield _Snapshot(stream, f"{schema}{events_table(store)}", schema, "notification_id")
 
 
 def record_checkpoint(store: Store, checkpoint: Checkpoint) -> None:

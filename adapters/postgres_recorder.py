@@ -103,10 +103,7 @@ class IdempotentPostgresRecorder(PostgresApplicationRecorder):
                     " THEN ALTER TABLE {2} ADD COLUMN chain bytea; END IF; END $$"
                 ).format(Literal(datastore.schema), Literal(events_table_name), events),
                 _sql(ledger.LOG_DDL.format(table=self.log_table)),
-                _sql(
-                    f"INSERT INTO {self.log_table} (id, last_id) SELECT 1, 0"
-                    f" WHERE NOT EXISTS (SELECT 1 FROM {self.log_table})"
-                ),
+                _sql(ledger.LOG_SEED.format(table=self.log_table)),
                 _sql(ledger.CHECKPOINTS_DDL.format(table=self.checkpoints_table)),
                 # A deleted event's id stays taken: the mark moves past it.
                 _sql(
