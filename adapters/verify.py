@@ -132,6 +132,7 @@ def check_deal(rows: list[EventRow], report: Report) -> None:
                 )
             else:
                 report.not_chained += 1
+            true_prev = None
         else:
             begun = True
             report.chained += 1
@@ -142,14 +143,13 @@ def check_deal(rows: list[EventRow], report: Report) -> None:
                 link(r.topic, r.deal, r.version, r.state, true_prev or GENESIS) == r.chain
             )
             if not follows and not gap:
-                found.append(_why_unlinked(rows, i, prev_chain, key))
+                found.append(_why_unlinked(rows, i, key))
             true_prev = own
-        if r.chain is None:
-            true_prev = None
         prev_chain, expected, prev = r.chain, r.version + 1, r
 
 
-def _why_unlinked(rows: list[EventRow], i: int, prev_chain: bytes | None, key: str) -> Finding:
+def _why_unlinked(rows: list[EventRow], i: int, key: str) -> Finding:
+    """What an event that does not follow from the one before was made into."""
     r = rows[i]
     if len(rows) <= _REORDER_SEARCH:
         chains = [GENESIS, *(x.chain for x in rows if x.chain is not None)]
