@@ -95,12 +95,16 @@ def check_deal(rows: list[EventRow], report: Report) -> None:
     for i, r in enumerate(rows):
         gap = r.version != expected
         if r.version > expected:
-            missing = f"{expected}" if r.version == expected + 1 else f"{expected}-{r.version - 1}"
+            missing = (
+                f"entry {expected} is"
+                if r.version == expected + 1
+                else f"entries {expected}-{r.version - 1} are"
+            )
             report.holes.append((prev.id if prev else 0, r.id, key, expected))
             found.append(
                 Finding(
                     "version_gap",
-                    f"entries {missing} are missing: deleted from the store, or renumbered",
+                    f"{missing} missing: deleted from the store, or renumbered",
                     key,
                     expected,
                 )
